@@ -1,0 +1,1 @@
+"""Marsad entities stage."""

@@ -1,0 +1,500 @@
+"""Offline Arabic named-entity tagger: a linear-chain CRF over rich token features.
+
+The model (``data/ner.crfsuite``) is trained by ``scripts/train_ner.py`` on ANERcorp. It uses a
+gazetteer (``data/gazetteer.tsv.gz``, built by ``scripts/build_gazetteer.py``) and distributional word
+clusters (``data/clusters.tsv.gz``, built by ``scripts/build_clusters.py``). Nothing is downloaded at
+run time; labels are BIO with the types PERS, LOC, ORG and MISC.
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import pycrfsuite
+import snowballstemmer
+
+__all__ = [
+    "ENTITY_TYPES",
+    "FeatureResources",
+    "Tagger",
+    "load_resources",
+    "load_tagger",
+    "normalize_token",
+    "sentence_features",
+    "strip_clitics",
+    "tag_sentences",
+    "tag_tokens",
+]
+
+ENTITY_TYPES: tuple[str, ...] = ("PERS", "LOC", "ORG", "MISC")
+
+_DATA_PACKAGE = "marsad.entities.data"
+MODEL_FILE = "ner.crfsuite"
+GAZETTEER_FILE = "gazetteer.tsv.gz"
+CLUSTERS_FILE = "clusters.tsv.gz"
+
+# --- normalisation ---------------------------------------------------------------------------------
+
+_DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
+_CHAR_MAP = str.maketrans(
+    {
+        "أ": "ا",
+        "إ": "ا",
+        "آ": "ا",
+        "ٱ": "ا",
+        "ى": "ي",
+        "ة": "ه",
+        "ک": "ك",
+        "ی": "ي",
+        "ي": "ي",
+        "گ": "ك",
+        "ڤ": "ف",
+        "پ": "ب",
+        "چ": "ج",
+        "ۀ": "ه",
+        "ؤ": "ء",
+        "ئ": "ء",
+        "٠": "0",
+        "١": "1",
+        "٢": "2",
+        "٣": "3",
+        "٤": "4",
+        "٥": "5",
+        "٦": "6",
+        "٧": "7",
+        "٨": "8",
+        "٩": "9",
+        "۰": "0",
+        "۱": "1",
+        "۲": "2",
+        "۳": "3",
+        "۴": "4",
+        "۵": "5",
+        "۶": "6",
+        "۷": "7",
+        "۸": "8",
+        "۹": "9",
+    }
+)
+
+
+def normalize_token(token: str) -> str:
+    """Return the orthographically normalized form of one token (alef/yaa/taa-marbuta folded)."""
+    return _DIACRITICS.sub("", token).translate(_CHAR_MAP).lower()
+
+
+# Proclitic combinations, longest first (applied to normalized text).
+_PREFIXES: tuple[str, ...] = (
+    "وبال",
+    "وكال",
+    "وفال",
+    "فبال",
+    "ولل",
+    "فلل",
+    "وال",
+    "فال",
+    "بال",
+    "كال",
+    "لل",
+    "ال",
+    "وب",
+    "ول",
+    "وك",
+    "فب",
+    "فل",
+    "و",
+    "ف",
+    "ب",
+    "ل",
+    "ك",
+)
+_DEF_PREFIXES = frozenset(p for p in _PREFIXES if p.endswith("ال") or p.endswith("لل"))
+_SUFFIXES: tuple[str, ...] = ("هما", "كما", "هم", "هن", "كم", "كن", "نا", "ها", "ه", "ك", "ي")
+
+
+def strip_clitics(norm: str) -> tuple[str, str]:
+    """Split a normalized token into (proclitic, rest), keeping at least three letters of rest."""
+    for prefix in _PREFIXES:
+        if norm.startswith(prefix) and len(norm) - len(prefix) >= 3:
+            return prefix, norm[len(prefix) :]
+    return "", norm
+
+
+# --- trigger words (normalized, clitic-stripped forms) --------------------------------------------
+
+_TRIGGERS: dict[str, frozenset[str]] = {
+    "PERS": frozenset(
+        normalize_token(w)
+        for w in (
+            "رئيس الرئيس وزير الوزير وزيرة رئيسة الملك ملك الأمير أمير الشيخ شيخ السيد السيدة الدكتور "
+            "د المستشار الجنرال العقيد اللواء العميد الفريق المشير النائب نائب الزعيم زعيم المتحدث "
+            "الناطق المبعوث السفير سفير المدير مدير الأمين أمين القائد قائد الرئيسة المستشارة البابا "
+            "الإمام المفتي السلطان الحاكم حاكم النجم المدرب اللاعب الكاتب الشاعر الفنان الممثل الممثلة "
+            "المطرب المطربة الروائي الصحفي المخرج السناتور العاهل ولي عهد قال وقال أعلن أكد أضاف "
+            "صرح ابن بن أبو أبي أم بنت"
+        ).split()
+    ),
+    "LOC": frozenset(
+        normalize_token(w)
+        for w in (
+            "مدينة المدينة عاصمة العاصمة بلدة قرية محافظة ولاية مقاطعة إقليم منطقة جزيرة جزر نهر بحر "
+            "جبل جبال شمال جنوب شرق غرب شمالي جنوبي شرقي غربي وسط دولة بلاد حي ميناء مطار ضاحية "
+            "إمارة مملكة جمهورية في إلى من عبر قرب"
+        ).split()
+    ),
+    "ORG": frozenset(
+        normalize_token(w)
+        for w in (
+            "وكالة شركة جامعة حزب منظمة مؤسسة جمعية مجلس هيئة اتحاد نادي فريق بنك مصرف صندوق "
+            "لجنة وزارة جبهة حركة جماعة تنظيم معهد مركز مجموعة صحيفة جريدة مجلة قناة إذاعة تلفزيون "
+            "محكمة برلمان الكونغرس الكونجرس البرلمان رابطة نقابة أكاديمية كلية مستشفى منتخب"
+        ).split()
+    ),
+    "MISC": frozenset(
+        normalize_token(w)
+        for w in (
+            "جائزة بطولة كأس دوري مهرجان مؤتمر معرض عملية اتفاقية اتفاق معاهدة حرب قمة مباراة "
+            "فيلم كتاب رواية مسرحية برنامج لغة دين ديانة"
+        ).split()
+    ),
+}
+
+_ARABIC_LETTER = re.compile("[\u0621-\u064a]")
+_LATIN = re.compile("[A-Za-z]")
+_DIGIT = re.compile(r"\d")
+
+
+def _shape(token: str) -> str:
+    """Return a coarse character-class shape for a token."""
+    if not token:
+        return "empty"
+    if _ARABIC_LETTER.search(token):
+        if _DIGIT.search(token) or _LATIN.search(token):
+            return "ar-mix"
+        return "ar" if all(_ARABIC_LETTER.match(c) or c in "ـ\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652" for c in token) else "ar-punct"
+    if _LATIN.search(token):
+        if token.isupper():
+            return "LAT-UP"
+        if token[0].isupper():
+            return "Lat-cap"
+        return "lat"
+    if token.isdigit():
+        return "digits"
+    if _DIGIT.search(token):
+        return "num-mix"
+    return "punct"
+
+
+# --- resources -------------------------------------------------------------------------------------
+
+
+@dataclass
+class FeatureResources:
+    """Lexical resources used by the feature extractor: gazetteer phrases and word clusters."""
+
+    gazetteer: dict[tuple[str, ...], frozenset[str]] = field(default_factory=dict)
+    gaz_first: dict[str, int] = field(default_factory=dict)
+    clusters: dict[str, str] = field(default_factory=dict)
+
+
+def _open_data(name: str) -> bytes:
+    """Read a package data file's bytes."""
+    return resources.files(_DATA_PACKAGE).joinpath(name).read_bytes()
+
+
+def parse_gazetteer(lines: Iterable[str]) -> tuple[dict[tuple[str, ...], frozenset[str]], dict[str, int]]:
+    """Parse ``TYPE<TAB>normalized phrase`` lines into a phrase->types map and first-token index."""
+    gaz: dict[tuple[str, ...], set[str]] = {}
+    first: dict[str, int] = {}
+    for line in lines:
+        parts = line.rstrip("\n").split("\t")
+        if len(parts) != 2:
+            continue
+        etype, phrase = parts
+        key = tuple(phrase.split())
+        if not key:
+            continue
+        gaz.setdefault(key, set()).add(etype)
+        first[key[0]] = max(first.get(key[0], 0), len(key))
+    return {k: frozenset(v) for k, v in gaz.items()}, first
+
+
+def parse_clusters(lines: Iterable[str]) -> dict[str, str]:
+    """Parse ``word<TAB>cluster-path`` lines."""
+    out: dict[str, str] = {}
+    for line in lines:
+        parts = line.rstrip("\n").split("\t")
+        if len(parts) == 2:
+            out[parts[0]] = parts[1]
+    return out
+
+
+@lru_cache(maxsize=1)
+def load_resources() -> FeatureResources:
+    """Load (once) the gazetteer and cluster files shipped as package data."""
+    gaz_lines = gzip.decompress(_open_data(GAZETTEER_FILE)).decode("utf-8").splitlines()
+    clu_lines = gzip.decompress(_open_data(CLUSTERS_FILE)).decode("utf-8").splitlines()
+    gaz, first = parse_gazetteer(gaz_lines)
+    return FeatureResources(gazetteer=gaz, gaz_first=first, clusters=parse_clusters(clu_lines))
+
+
+# --- features --------------------------------------------------------------------------------------
+
+_stemmer_lock = threading.Lock()
+_stemmer = snowballstemmer.stemmer("arabic")
+
+
+@lru_cache(maxsize=200_000)
+def _stem(word: str) -> str:
+    """Snowball Arabic stem of a word (cached, thread-safe)."""
+    with _stemmer_lock:
+        return str(_stemmer.stemWord(word))
+
+
+def _gazetteer_tags(norms: Sequence[str], stripped: Sequence[str], res: FeatureResources) -> list[set[str]]:
+    """Mark each token with ``B-TYPE``/``I-TYPE`` for the longest gazetteer matches covering it."""
+    n = len(norms)
+    tags: list[set[str]] = [set() for _ in range(n)]
+    if not res.gazetteer:
+        return tags
+    for i in range(n):
+        candidates = [(norms[i], False)]
+        if stripped[i] != norms[i]:
+            candidates.append((stripped[i], True))
+            prefix = norms[i][: len(norms[i]) - len(stripped[i])]
+            if prefix in _DEF_PREFIXES and prefix != "ال":
+                candidates.append(("ال" + stripped[i], True))
+        for first_form, is_stripped in candidates:
+            max_len = res.gaz_first.get(first_form, 0)
+            if not max_len:
+                continue
+            for length in range(min(max_len, n - i), 0, -1):
+                key = (first_form, *norms[i + 1 : i + length])
+                types = res.gazetteer.get(key)
+                if types:
+                    for t in types:
+                        suffix = "s" if is_stripped else ""
+                        tags[i].add(f"B-{t}{suffix}")
+                        for j in range(i + 1, i + length):
+                            tags[j].add(f"I-{t}")
+                        if length > 1:
+                            tags[i].add(f"M-{t}")
+                    break
+    return tags
+
+
+def _token_feats(token: str, res: FeatureResources) -> dict[str, str]:
+    """Features of a single token that do not depend on context."""
+    norm = normalize_token(token)
+    prefix, rest = strip_clitics(norm)
+    feats: dict[str, str] = {
+        "w": norm,
+        "r": rest,
+        "pfx": prefix,
+        "st": _stem(rest) if _ARABIC_LETTER.search(rest) else rest,
+        "sh": _shape(token),
+    }
+    if token != norm:
+        feats["raw"] = token
+    for k in (1, 2, 3, 4):
+        if len(rest) > k:
+            feats[f"p{k}"] = rest[:k]
+            feats[f"s{k}"] = rest[-k:]
+    for suf in _SUFFIXES:
+        if rest.endswith(suf) and len(rest) - len(suf) >= 3:
+            feats["enc"] = suf
+            break
+    feats["len"] = str(min(len(rest), 10))
+    cluster = res.clusters.get(norm) or res.clusters.get(rest)
+    if cluster is None and prefix in _DEF_PREFIXES:
+        cluster = res.clusters.get("ال" + rest)
+    if cluster is not None:
+        feats["c4"] = cluster[:4]
+        feats["c8"] = cluster[:8]
+        feats["c12"] = cluster[:12]
+        feats["c"] = cluster
+    else:
+        feats["c"] = "OOV"
+    for etype, words in _TRIGGERS.items():
+        if rest in words or norm in words:
+            feats[f"trg{etype}"] = "1"
+    return feats
+
+
+_CONTEXT_KEYS: dict[int, tuple[str, ...]] = {
+    1: ("w", "r", "pfx", "st", "sh", "c", "c8", "c4", "s2", "p2", "trgPERS", "trgLOC", "trgORG", "trgMISC"),
+    2: ("w", "r", "st", "c", "c4", "trgPERS", "trgLOC", "trgORG"),
+}
+
+
+def sentence_features(tokens: Sequence[str], res: FeatureResources | None = None) -> list[list[str]]:
+    """Return crfsuite feature strings for every token of one sentence."""
+    if res is None:
+        res = load_resources()
+    singles = [_token_feats(t, res) for t in tokens]
+    norms = [f["w"] for f in singles]
+    stripped = [f["r"] for f in singles]
+    gaz = _gazetteer_tags(norms, stripped, res)
+    n = len(tokens)
+    out: list[list[str]] = []
+    for i in range(n):
+        feats = ["bias"]
+        feats.extend(f"{k}={v}" for k, v in singles[i].items())
+        feats.extend(f"g={g}" for g in sorted(gaz[i]))
+        if i == 0:
+            feats.append("BOS")
+        if i == n - 1:
+            feats.append("EOS")
+        for off in (-2, -1, 1, 2):
+            j = i + off
+            if 0 <= j < n:
+                keys = _CONTEXT_KEYS[abs(off)]
+                other = singles[j]
+                feats.extend(f"{off}:{k}={other[k]}" for k in keys if k in other)
+                feats.extend(f"{off}:g={g}" for g in sorted(gaz[j]))
+            else:
+                feats.append(f"{off}:PAD")
+        if i > 0:
+            feats.append(f"-1|0:w={norms[i - 1]}|{norms[i]}")
+            feats.append(f"-1|0:c={singles[i - 1]['c']}|{singles[i]['c']}")
+        if i < n - 1:
+            feats.append(f"0|1:w={norms[i]}|{norms[i + 1]}")
+            feats.append(f"0|1:c={singles[i]['c']}|{singles[i + 1]['c']}")
+        out.append(feats)
+    return out
+
+
+# --- tagging ---------------------------------------------------------------------------------------
+
+
+class Tagger:
+    """A loaded CRF model plus its feature resources."""
+
+    def __init__(self, model: bytes | Path | str, res: FeatureResources) -> None:
+        """Open a crfsuite model given as bytes or a file path."""
+        self._tagger = pycrfsuite.Tagger()
+        if isinstance(model, bytes):
+            self._tagger.open_inmemory(model)
+        else:
+            self._tagger.open(str(model))
+        self._lock = threading.Lock()
+        self.resources = res
+
+    def tag(self, tokens: Sequence[str]) -> list[str]:
+        """Return one BIO label per token."""
+        if not tokens:
+            return []
+        feats = sentence_features(tokens, self.resources)
+        with self._lock:
+            labels: list[str] = list(self._tagger.tag(feats))
+        return _repair_bio(labels)
+
+
+def _repair_bio(labels: list[str]) -> list[str]:
+    """Turn an ``I-X`` that does not continue an ``X`` span into ``B-X``."""
+    out: list[str] = []
+    prev = "O"
+    for lab in labels:
+        if lab.startswith("I-") and prev[2:] != lab[2:]:
+            lab = "B-" + lab[2:]
+        out.append(lab)
+        prev = lab
+    return out
+
+
+@lru_cache(maxsize=1)
+def load_tagger() -> Tagger:
+    """Load (once) the tagger from the package data."""
+    return Tagger(_open_data(MODEL_FILE), load_resources())
+
+
+def tag_tokens(tokens: list[str]) -> list[str]:
+    """Tag one tokenized sentence with BIO labels (PERS/LOC/ORG/MISC)."""
+    return load_tagger().tag(tokens)
+
+
+def tag_sentences(sentences: list[list[str]]) -> list[list[str]]:
+    """Tag several tokenized sentences."""
+    tagger = load_tagger()
+    return [tagger.tag(s) for s in sentences]
+
+
+# --- evaluation (seqeval-style, exact span + type, micro-averaged) --------------------------------
+
+
+def bio_spans(labels: Sequence[str]) -> set[tuple[str, int, int]]:
+    """Return ``(type, start, end_exclusive)`` spans from BIO labels, conlleval/seqeval style."""
+    spans: set[tuple[str, int, int]] = set()
+    start = -1
+    cur = ""
+    for i, lab in enumerate([*labels, "O"]):
+        tag, _, etype = lab.partition("-")
+        ends = cur and (tag in ("B", "O") or etype != cur)
+        if ends:
+            spans.add((cur, start, i))
+            cur = ""
+        if tag == "B" or (tag == "I" and not cur):
+            cur, start = etype, i
+    return spans
+
+
+def score_spans(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]) -> dict[str, dict[str, float]]:
+    """Per-type and micro precision/recall/F1/support over sentences of BIO labels."""
+    tp: dict[str, int] = {}
+    n_gold: dict[str, int] = {}
+    n_pred: dict[str, int] = {}
+    for g_sent, p_sent in zip(gold, pred, strict=True):
+        g, p = bio_spans(g_sent), bio_spans(p_sent)
+        for etype, *_ in g:
+            n_gold[etype] = n_gold.get(etype, 0) + 1
+        for etype, *_ in p:
+            n_pred[etype] = n_pred.get(etype, 0) + 1
+        for etype, *_ in g & p:
+            tp[etype] = tp.get(etype, 0) + 1
+
+    def prf(t: int, ng: int, np_: int) -> dict[str, float]:
+        prec = t / np_ if np_ else 0.0
+        rec = t / ng if ng else 0.0
+        f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+        return {"precision": prec, "recall": rec, "f1": f1, "support": float(ng)}
+
+    types = sorted(set(n_gold) | set(n_pred))
+    out = {t: prf(tp.get(t, 0), n_gold.get(t, 0), n_pred.get(t, 0)) for t in types}
+    out["micro"] = prf(sum(tp.values()), sum(n_gold.values()), sum(n_pred.values()))
+    return out
+
+
+def read_conll(path: Path | str) -> list[tuple[list[str], list[str]]]:
+    """Read ``token TAG`` lines into sentences, splitting at blank lines and after ``.`` tokens."""
+    sents: list[tuple[list[str], list[str]]] = []
+    toks: list[str] = []
+    tags: list[str] = []
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            parts = line.split()
+            if len(parts) < 2:
+                # blank line or a line with an empty token: a blank line closes the sentence
+                if not parts and toks:
+                    sents.append((toks, tags))
+                    toks, tags = [], []
+                continue
+            tag = parts[-1]
+            for tok in parts[:-1]:
+                # one corrupt line reads ". Oالإصابة O": split glued tag letters off the token
+                if len(parts) > 2 and tok[:1] in "OBI" and len(tok) > 1 and not tok[1:2].isascii():
+                    tok = tok[1:]
+                toks.append(tok)
+                tags.append(tag)
+                if tok == ".":
+                    sents.append((toks, tags))
+                    toks, tags = [], []
+    if toks:
+        sents.append((toks, tags))
+    return sents

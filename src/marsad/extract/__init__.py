@@ -1,0 +1,57 @@
+"""Extraction: a RawDocument becomes a Page with articles, or a Rejection with a reason."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marsad.errors import RejectedInput
+from marsad.extract.decode import decode
+from marsad.extract.html import parse_html
+from marsad.extract.plaintext import parse_text
+from marsad.extract.record import parse_record
+from marsad.models import Page, RawDocument, Rejection
+from marsad.settings import default
+
+__all__ = ["extract", "looks_like_html", "parse_text"]
+
+_HTML_SNIFF = (b"<!doctype html", b"<html", b"<head", b"<body", b"<meta", b"<div", b"<article", b"<p>", b"<!--")
+
+
+def looks_like_html(raw: RawDocument) -> bool:
+    """Return True if the document is HTML by its type, name or first bytes."""
+    ctype = (raw.content_type or "").lower()
+    if "html" in ctype:
+        return True
+    if raw.uri.lower().endswith((".html", ".htm", ".xhtml", ".shtml")):
+        return True
+    head = raw.data[:1024].lstrip().lower()
+    return head.startswith(_HTML_SNIFF)
+
+
+def extract(raw: RawDocument, settings: dict[str, Any] | None = None) -> Page | Rejection:
+    """Understand one raw document; every failure becomes a Rejection value, never an exception."""
+    cfg = settings or {}
+    try:
+        if raw.record is not None:
+            limit = int(cfg.get("max_record_bytes", default("max_record_bytes")))
+            if len(raw.data) > limit:
+                raise RejectedInput("too_large", f"record of {len(raw.data)} bytes exceeds {limit}")
+            return parse_record(raw, cfg)
+        limit = int(cfg.get("max_document_bytes", default("max_document_bytes")))
+        if len(raw.data) > limit:
+            raise RejectedInput("too_large", f"{len(raw.data)} bytes exceeds max_document_bytes={limit}")
+        text, encoding = decode(raw.data, raw.charset)
+        if looks_like_html(raw):
+            page = parse_html(raw, text, encoding, cfg)
+        else:
+            page = parse_text(text, raw.uri, settings=cfg)
+            page.encoding = encoding
+        page.fetched_at = raw.fetched_at
+        page.sha256 = raw.sha256
+        if not page.articles:
+            raise RejectedInput("no_article", "no article body found on the page")
+        return page
+    except RejectedInput as exc:
+        return Rejection(raw.uri, exc.reason, exc.detail)
+    except RecursionError:
+        return Rejection(raw.uri, "too_complex", "input nesting too deep to parse")

@@ -1,0 +1,101 @@
+"""The ingest pipeline: sources → raw documents → pages (or rejections) → store, in committed batches."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from marsad.extract import extract
+from marsad.ingest.files import iter_documents
+from marsad.models import Page, RawDocument, Rejection
+from marsad.store.base import Store
+
+
+@dataclass(slots=True)
+class IngestReport:
+    """Counts of what one ingest run did."""
+
+    documents: int = 0
+    pages: int = 0
+    articles: int = 0
+    duplicates: int = 0
+    rejections: int = 0
+    rejection_reasons: dict[str, int] = field(default_factory=dict)
+    article_ids: list[int] = field(default_factory=list)
+
+    @property
+    def read_anything(self) -> bool:
+        """Return True if at least one document was understood (new or already stored)."""
+        return self.pages > 0 or self.duplicates > 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON form."""
+        return {
+            "documents": self.documents,
+            "pages": self.pages,
+            "articles": self.articles,
+            "duplicates": self.duplicates,
+            "rejections": self.rejections,
+            "rejection_reasons": self.rejection_reasons,
+        }
+
+
+def process(raw: RawDocument | Rejection, settings: dict[str, Any]) -> Page | Rejection:
+    """Run the per-document stages; any unexpected failure becomes a recorded rejection."""
+    if isinstance(raw, Rejection):
+        return raw
+    try:
+        return extract(raw, settings)
+    except Exception as exc:  # one bad document must never stop a crawl-sized run
+        return Rejection(raw.uri, "internal_error", f"{type(exc).__name__}: {exc}")
+
+
+def ingest_documents(
+    items: Iterable[RawDocument | Rejection],
+    store: Store,
+    settings: dict[str, Any],
+    progress: Callable[[int], None] | None = None,
+) -> IngestReport:
+    """Store every document of ``items``; commits every ``ingest_batch_size`` documents."""
+    report = IngestReport()
+    batch = int(settings.get("ingest_batch_size", 500))
+    pending = 0
+    store.begin()
+    try:
+        for item in items:
+            report.documents += 1
+            result = process(item, settings)
+            if isinstance(result, Rejection):
+                store.add_rejection(result)
+                report.rejections += 1
+                report.rejection_reasons[result.reason] = report.rejection_reasons.get(result.reason, 0) + 1
+            else:
+                added = store.add_page(result)
+                report.pages += int(added.new_page)
+                report.articles += len(added.article_ids)
+                report.duplicates += added.duplicates
+                report.article_ids.extend(added.article_ids)
+            pending += 1
+            if pending >= batch:
+                store.commit()
+                store.begin()
+                pending = 0
+            if progress is not None:
+                progress(1)
+        store.commit()
+    except BaseException:
+        # Keep every batch already committed; drop only the half-written one.
+        store.rollback()
+        raise
+    return report
+
+
+def ingest_paths(
+    paths: Iterable[str],
+    store: Store,
+    settings: dict[str, Any],
+    progress: Callable[[int], None] | None = None,
+) -> IngestReport:
+    """Ingest files, folders, globs and zips into ``store``."""
+    return ingest_documents(iter_documents(paths, settings), store, settings, progress)
