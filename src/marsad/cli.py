@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 from collections import Counter
@@ -228,9 +229,20 @@ def digest(db: DbOption = None, as_json: JsonOption = False) -> None:
         console.print(f"  {r.id:>6}  {(r.source or '-'):12} {r.title or '(untitled)'}")
 
 
+def _load_command_modules() -> None:
+    # Verbs of later stages live in their own modules and register themselves on ``app``.
+    for name in ("marsad.cli_input", "marsad.cli_dedup", "marsad.cli_entities", "marsad.cli_web"):
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+
+
 def main() -> None:
     """Run the CLI; Marsad errors become one line on stderr and a non-zero exit, never a traceback."""
     try:
+        _load_command_modules()
         app()
     except MarsadError as exc:
         typer.echo(f"marsad: error: {exc}", err=True)
