@@ -229,6 +229,10 @@ def digest(db: DbOption = None, as_json: JsonOption = False) -> None:
         console.print(f"  {r.id:>6}  {(r.source or '-'):12} {r.title or '(untitled)'}")
 
 
+def _one_line(message: str) -> str:
+    return " ".join(message.split())
+
+
 def _load_command_modules() -> None:
     # Verbs of later stages live in their own modules and register themselves on ``app``.
     for name in ("marsad.cli_input", "marsad.cli_dedup", "marsad.cli_entities", "marsad.cli_web"):
@@ -245,13 +249,13 @@ def main() -> None:
         _load_command_modules()
         app()
     except MarsadError as exc:
-        typer.echo(f"marsad: error: {exc}", err=True)
+        typer.echo(f"marsad: error: {_one_line(str(exc))}", err=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         typer.echo("marsad: interrupted", err=True)
         sys.exit(130)
     except Exception as exc:
-        typer.echo(f"marsad: internal error: {type(exc).__name__}: {exc}", err=True)
+        typer.echo(f"marsad: internal error: {type(exc).__name__}: {_one_line(str(exc))}", err=True)
         sys.exit(70)
 
 

@@ -23,9 +23,9 @@ from marsad.text.stem import stems
 from marsad.text.stopwords import stopwords
 
 _SPACE = " \t\r\u00a0\u200f\u200e\ufeff\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f"
-# A view/comment count glued to the end of a list headline ("…مع روسيا17474"): digits right after
-# an Arabic letter with no space. A number after a space ("عام 2015") is kept.
-_GLUED_COUNT = re.compile(r"(?<=[\u0621-\u064a\u066e-\u06d3])[0-9\u0660-\u0669\u06f0-\u06f9]+$")
+# A view/comment count glued to the end of a list headline ("…مع روسيا17474", "…«العالمي»٣٢١"):
+# digits right after an Arabic letter or closing quote with no space. "عام 2015" (a space) is kept.
+_GLUED_COUNT = re.compile(r"(?<=[\u0621-\u064a\u066e-\u06d3»\"”)\]])[0-9\u0660-\u0669\u06f0-\u06f9]+$")
 _LABEL_SEP = ":：-–|"
 
 

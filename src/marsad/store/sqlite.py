@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -66,8 +66,56 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
+    # 2: dedup and stories — fingerprints with LSH band keys, duplicate pairs, embeddings, term
+    # document frequencies, stories and their members.
+    """
+    CREATE TABLE fingerprints (
+        article_id INTEGER PRIMARY KEY REFERENCES articles(id),
+        content_hash TEXT NOT NULL,
+        signature BLOB NOT NULL,
+        shingles INTEGER NOT NULL
+    );
+    CREATE INDEX fingerprints_hash ON fingerprints(content_hash);
+    CREATE TABLE lsh_bands (key INTEGER NOT NULL, article_id INTEGER NOT NULL);
+    CREATE INDEX lsh_bands_key ON lsh_bands(key);
+    CREATE TABLE duplicates (
+        a INTEGER NOT NULL,
+        b INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        score REAL NOT NULL,
+        PRIMARY KEY (a, b)
+    );
+    CREATE INDEX duplicates_b ON duplicates(b);
+    CREATE TABLE embeddings (article_id INTEGER PRIMARY KEY REFERENCES articles(id), vector BLOB NOT NULL);
+    CREATE TABLE term_df (term TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+    CREATE TABLE stories (
+        id INTEGER PRIMARY KEY,
+        title TEXT,
+        first_seen TEXT,
+        last_seen TEXT,
+        size INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX stories_last ON stories(last_seen);
+    CREATE TABLE story_articles (
+        article_id INTEGER PRIMARY KEY REFERENCES articles(id),
+        story_id INTEGER NOT NULL REFERENCES stories(id),
+        date TEXT,
+        score REAL NOT NULL
+    );
+    CREATE INDEX story_articles_story ON story_articles(story_id);
+    CREATE INDEX story_articles_date ON story_articles(date);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+#: Ids per ``IN (...)`` query: below SQLite's default limit of 999 host parameters (older builds).
+_IN_CHUNK = 900
+
+
+def _chunks(ids: Sequence[Any]) -> Iterator[list[Any]]:
+    for i in range(0, len(ids), _IN_CHUNK):
+        yield list(ids[i : i + _IN_CHUNK])
 
 
 def _now() -> str:
@@ -278,6 +326,204 @@ class SQLiteStore:
             "SELECT coalesce(source, '') AS s, count(*) AS n FROM articles GROUP BY s ORDER BY n DESC, s"
         )
         return [(r["s"], int(r["n"])) for r in rows]
+
+    # -- dedup and stories -----------------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        """Return a meta value (scheme versions and the like), or None."""
+        r = self.conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return None if r is None else str(r[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Set a meta value."""
+        self.conn.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value", (key, value))
+
+    def article_texts(self, ids: Sequence[int]) -> list[dict[str, Any]]:
+        """Return ``{"id", "url", "source", "title", "date", "text"}`` for the given ids, in id order."""
+        out: list[dict[str, Any]] = []
+        for chunk in _chunks(sorted(set(ids))):
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                f"SELECT id, url, source, title, date, text FROM articles WHERE id IN ({marks}) ORDER BY id", chunk
+            )
+            out.extend(dict(r) for r in rows)
+        return out
+
+    def article_rows(self, ids: Sequence[int]) -> dict[int, ArticleRow]:
+        """Return the listing form of the given articles, by id."""
+        out: dict[int, ArticleRow] = {}
+        for chunk in _chunks(sorted(set(ids))):
+            marks = ",".join("?" * len(chunk))
+            for r in self.conn.execute(f"SELECT id, url, source, title, date FROM articles WHERE id IN ({marks})", chunk):
+                out[int(r["id"])] = ArticleRow(r["id"], r["url"], r["source"], r["title"], r["date"])
+        return out
+
+    def ids_without_fingerprint(self, limit: int | None = None) -> list[int]:
+        """Return ids of articles not yet fingerprinted (for catching up an older store)."""
+        rows = self.conn.execute(
+            "SELECT a.id FROM articles a LEFT JOIN fingerprints f ON f.article_id = a.id"
+            " WHERE f.article_id IS NULL ORDER BY a.id LIMIT ?",
+            (-1 if limit is None else limit,),
+        )
+        return [int(r[0]) for r in rows]
+
+    def ids_without_story(self, limit: int | None = None) -> list[int]:
+        """Return ids of articles not yet assigned to a story."""
+        rows = self.conn.execute(
+            "SELECT a.id FROM articles a LEFT JOIN story_articles s ON s.article_id = a.id"
+            " WHERE s.article_id IS NULL ORDER BY a.id LIMIT ?",
+            (-1 if limit is None else limit,),
+        )
+        return [int(r[0]) for r in rows]
+
+    def add_fingerprint(self, article_id: int, content_hash: str, signature: bytes, shingles: int, band_keys: Sequence[int]) -> None:
+        """Store an article's fingerprint and its LSH band keys."""
+        self.conn.execute(
+            "INSERT OR REPLACE INTO fingerprints(article_id, content_hash, signature, shingles) VALUES (?,?,?,?)",
+            (article_id, content_hash, signature, shingles),
+        )
+        self.conn.executemany("INSERT INTO lsh_bands(key, article_id) VALUES (?,?)", [(k, article_id) for k in band_keys])
+
+    def same_content(self, content_hash: str) -> list[int]:
+        """Return ids of fingerprinted articles with this exact content hash."""
+        rows = self.conn.execute("SELECT article_id FROM fingerprints WHERE content_hash=? ORDER BY article_id", (content_hash,))
+        return [int(r[0]) for r in rows]
+
+    def lsh_candidates(self, band_keys: Sequence[int]) -> list[int]:
+        """Return ids of articles sharing at least one LSH band key (probed through the index)."""
+        if not band_keys:
+            return []
+        marks = ",".join("?" * len(band_keys))
+        rows = self.conn.execute(f"SELECT DISTINCT article_id FROM lsh_bands WHERE key IN ({marks})", list(band_keys))
+        return [int(r[0]) for r in rows]
+
+    def signatures(self, ids: Sequence[int]) -> dict[int, bytes]:
+        """Return stored MinHash signatures by article id."""
+        out: dict[int, bytes] = {}
+        for chunk in _chunks(sorted(set(ids))):
+            marks = ",".join("?" * len(chunk))
+            for r in self.conn.execute(f"SELECT article_id, signature FROM fingerprints WHERE article_id IN ({marks})", chunk):
+                out[int(r[0])] = bytes(r[1])
+        return out
+
+    def add_duplicate(self, a: int, b: int, kind: str, score: float) -> None:
+        """Record that two articles are duplicates (kind exact, near or paraphrase) with a score."""
+        lo, hi = (a, b) if a < b else (b, a)
+        # A stronger kind found later replaces a weaker one (exact > near > paraphrase).
+        self.conn.execute(
+            "INSERT INTO duplicates(a, b, kind, score) VALUES (?,?,?,?) ON CONFLICT(a, b) DO UPDATE SET"
+            " kind=excluded.kind, score=excluded.score WHERE"
+            " (CASE excluded.kind WHEN 'exact' THEN 3 WHEN 'near' THEN 2 ELSE 1 END) >"
+            " (CASE duplicates.kind WHEN 'exact' THEN 3 WHEN 'near' THEN 2 ELSE 1 END)",
+            (lo, hi, kind, score),
+        )
+
+    def duplicate_pairs(self, ids: Sequence[int] | None = None) -> list[tuple[int, int, str, float]]:
+        """Return recorded duplicate pairs ``(a, b, kind, score)``, all or those touching ``ids``."""
+        if ids is None:
+            rows = list(self.conn.execute("SELECT a, b, kind, score FROM duplicates ORDER BY a, b"))
+        else:
+            rows = []
+            for chunk in _chunks(sorted(set(ids))):
+                marks = ",".join("?" * len(chunk))
+                rows.extend(
+                    self.conn.execute(
+                        f"SELECT a, b, kind, score FROM duplicates WHERE a IN ({marks}) OR b IN ({marks})", chunk + chunk
+                    )
+                )
+        return [(int(r[0]), int(r[1]), str(r[2]), float(r[3])) for r in rows]
+
+    def put_embedding(self, article_id: int, vector: bytes) -> None:
+        """Store an article's embedding (bytes; the model is recorded once in meta)."""
+        self.conn.execute("INSERT OR REPLACE INTO embeddings(article_id, vector) VALUES (?,?)", (article_id, vector))
+
+    def embeddings(self, ids: Sequence[int]) -> dict[int, bytes]:
+        """Return stored embeddings by article id."""
+        out: dict[int, bytes] = {}
+        for chunk in _chunks(sorted(set(ids))):
+            marks = ",".join("?" * len(chunk))
+            for r in self.conn.execute(f"SELECT article_id, vector FROM embeddings WHERE article_id IN ({marks})", chunk):
+                out[int(r[0])] = bytes(r[1])
+        return out
+
+    def add_terms(self, terms: Sequence[str]) -> None:
+        """Count one more document for each term (document frequencies for IDF weighting)."""
+        self.conn.executemany(
+            "INSERT INTO term_df(term, n) VALUES (?, 1) ON CONFLICT(term) DO UPDATE SET n = n + 1", [(t,) for t in set(terms)]
+        )
+
+    def term_df(self, terms: Sequence[str]) -> dict[str, int]:
+        """Return document frequencies of the given terms (absent terms are left out)."""
+        out: dict[str, int] = {}
+        for chunk in _chunks(sorted(set(terms))):
+            marks = ",".join("?" * len(chunk))
+            for r in self.conn.execute(f"SELECT term, n FROM term_df WHERE term IN ({marks})", chunk):
+                out[str(r[0])] = int(r[1])
+        return out
+
+    def new_story(self) -> int:
+        """Create an empty story and return its id."""
+        cur = self.conn.execute("INSERT INTO stories(size) VALUES (0)")
+        return int(cur.lastrowid or 0)
+
+    def assign_story(self, article_id: int, story_id: int, date: str | None, score: float) -> None:
+        """Put an article in a story (moving it if it was in another)."""
+        self.conn.execute(
+            "INSERT OR REPLACE INTO story_articles(article_id, story_id, date, score) VALUES (?,?,?,?)",
+            (article_id, story_id, date, score),
+        )
+
+    def window_articles(self, since: str) -> list[tuple[int, int]]:
+        """Return ``(article_id, story_id)`` of story members dated at or after ``since`` (ISO)."""
+        rows = self.conn.execute(
+            "SELECT article_id, story_id FROM story_articles WHERE date >= ? ORDER BY article_id", (since,)
+        )
+        return [(int(r[0]), int(r[1])) for r in rows]
+
+    def story_members(self, story_id: int) -> list[int]:
+        """Return the article ids of a story."""
+        rows = self.conn.execute("SELECT article_id FROM story_articles WHERE story_id=? ORDER BY article_id", (story_id,))
+        return [int(r[0]) for r in rows]
+
+    def story_of(self, article_ids: Sequence[int]) -> dict[int, int]:
+        """Return the story id of each given article that has one."""
+        out: dict[int, int] = {}
+        for chunk in _chunks(sorted(set(article_ids))):
+            marks = ",".join("?" * len(chunk))
+            for r in self.conn.execute(f"SELECT article_id, story_id FROM story_articles WHERE article_id IN ({marks})", chunk):
+                out[int(r[0])] = int(r[1])
+        return out
+
+    def move_story(self, source_id: int, target_id: int) -> None:
+        """Merge story ``source_id`` into ``target_id`` and delete the emptied story."""
+        self.conn.execute("UPDATE story_articles SET story_id=? WHERE story_id=?", (target_id, source_id))
+        self.conn.execute("DELETE FROM stories WHERE id=?", (source_id,))
+
+    def update_story(self, story_id: int, title: str | None, first_seen: str | None, last_seen: str | None, size: int) -> None:
+        """Set a story's summary fields."""
+        self.conn.execute(
+            "UPDATE stories SET title=?, first_seen=?, last_seen=?, size=? WHERE id=?",
+            (title, first_seen, last_seen, size, story_id),
+        )
+
+    def stories(self, since: str | None = None) -> list[dict[str, Any]]:
+        """Return stories (last seen at or after ``since``) with their articles, newest first."""
+        sql = "SELECT id, title, first_seen, last_seen, size FROM stories"
+        args: list[Any] = []
+        if since:
+            sql += " WHERE last_seen >= ?"
+            args.append(since)
+        sql += " ORDER BY last_seen DESC, id DESC"
+        stories = [dict(r) for r in self.conn.execute(sql, args)]
+        members: dict[int, list[dict[str, Any]]] = {}
+        for r in self.conn.execute(
+            "SELECT s.story_id, a.id, a.url, a.source, a.title FROM story_articles s JOIN articles a ON a.id = s.article_id"
+            " ORDER BY s.story_id, a.date, a.id"
+        ):
+            members.setdefault(int(r[0]), []).append({"id": r[1], "url": r[2], "source": r[3], "title": r[4]})
+        for st in stories:
+            st["articles"] = members.get(int(st["id"]), [])
+        return stories
 
     def integrity_ok(self) -> bool:
         """Return True if SQLite's integrity check passes."""
