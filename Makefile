@@ -7,6 +7,10 @@ DEMO_DB ?= .demo/marsad.db
 
 .PHONY: demo test lint typecheck pytest install clean system-deps
 
+# Debian packages the test suite drives for real: Chromium for the web UI, Noto Arabic fonts,
+# PostgreSQL server binaries. Installed only when missing (CI machines start bare).
+APT_PACKAGES := chromium chromium-driver fonts-noto-core postgresql
+
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
@@ -32,7 +36,19 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(VENV)/bin/pytest -q
 
-test: lint typecheck pytest
+system-deps:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium chromium-driver"; \
+	dpkg -s fonts-noto-core >/dev/null 2>&1 || missing="$$missing fonts-noto-core"; \
+	{ command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; } || missing="$$missing postgresql"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null \
+			|| echo "warning: could not install$$missing; the tests that need them will skip"; \
+	fi
+
+test: system-deps lint typecheck pytest
 
 clean:
 	rm -rf $(VENV) .demo .pytest_cache .mypy_cache .ruff_cache
