@@ -39,7 +39,7 @@ def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = No
     full_env = {**os.environ, **(env or {})}
     full_env.pop("MARSAD_DB", None) if env is None or "MARSAD_DB" not in env else None
     return subprocess.run(
-        [sys.executable, "-m", "marsad.cli", *args],
+        [sys.executable, "-m", "marsad", *args],
         capture_output=True,
         text=True,
         env=full_env,

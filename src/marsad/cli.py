@@ -260,4 +260,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # Run through the importable module so that verbs registered by marsad.cli_* land on its ``app``
+    # (as __main__ this file is a second copy of the module).
+    from marsad.cli import main as _main
+
+    _main()

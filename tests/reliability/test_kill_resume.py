@@ -27,7 +27,7 @@ def _count(db: Path) -> int:
 def _ingest(db: Path, src: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "MARSAD_INGEST_BATCH_SIZE": "100"}
     return subprocess.Popen(
-        [sys.executable, "-m", "marsad.cli", "ingest", str(src), "--db", str(db)],
+        [sys.executable, "-m", "marsad", "ingest", str(src), "--db", str(db)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         env=env,

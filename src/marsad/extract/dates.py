@@ -60,7 +60,7 @@ _MONTH_OF = {n: m for m, names in _GREGORIAN.items() for n in names}
 _HIJRI_OF = {n: m for m, names in _HIJRI.items() for n in names}
 _G = _alternation(_GREGORIAN)
 _H = _alternation(_HIJRI)
-_TIME = r"(?:\s*[-،,]?\s*(?:الساعة\s*)?(?P<hh>\d{1,2}):(?P<mi>\d{2})(?::(?P<ss>\d{2}))?\s*(?P<ampm>مساء|مساءً|صباحا|صباحاً|م|ص|PM|AM|pm|am)?)?"
+_TIME = r"(?:\s*[-،,]?\s*(?:الساعة\s*)?(?P<hh>\d{1,2}):(?P<mi>\d{2})(?::(?P<ss>\d{2}))?\s*(?P<ampm>مساءً|مساء|صباحاً|صباحا|م|ص|PM|AM|pm|am)?)?"
 _GREG_RE = re.compile(
     rf"(?<!\d)(?P<d>\d{{1,2}})\s*(?:من\s+)?(?P<m1>{_G})(?:\s*[/(\-]\s*(?P<m2>{_G})\s*\)?)?\s*[،,]?\s*(?P<y>\d{{4}})(?!\d){_TIME}"
 )
@@ -231,8 +231,10 @@ def find_date(text: str, *, now: datetime | None = None, tz: tzinfo = UTC) -> Fo
     """Return the first absolute date in ``text`` (or else the first relative one), with its span."""
     found = find_dates(text, now=now, tz=tz)
     absolute = [f for f in found if f.kind != "relative"]
-    chosen = (absolute or found or [None])[0]
-    if chosen is None or chosen.span is None:
+    if not found:
+        return None
+    chosen = (absolute or found)[0]
+    if chosen.span is None:
         return chosen
     # Spans were computed on the digit-normalized text, which has the same length as the original.
     return FoundDate(chosen.span.slice(text), chosen.utc, chosen.kind, chosen.span)

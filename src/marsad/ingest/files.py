@@ -1,4 +1,5 @@
-"""Local sources: files, folders, globs, zips, JSON/JSONL article files — streamed as RawDocuments.
+"""Local sources: files, folders, globs, zips, JSON/JSONL article files, RSS/Atom feeds and WARC
+crawls — streamed as RawDocuments.
 
 Nothing here loads a whole collection: folders are walked lazily, zip members are read one at a
 time under a size budget, and JSON arrays are streamed record by record with ijson.
@@ -14,17 +15,21 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import ijson
 
 from marsad.errors import InputError
+from marsad.ingest.feeds import iter_feed, looks_like_feed
+from marsad.ingest.warc import is_warc_name, iter_warc
 from marsad.models import RawDocument, Rejection
 from marsad.settings import default
 
 #: File name endings read as article records rather than pages.
 RECORD_SUFFIXES = (".json", ".jsonl", ".ndjson")
 #: Endings skipped when walking a folder (our own stores, editor and VCS files).
+#: File name endings read as feeds (an ``.xml`` file that is not a feed is rejected as such).
+FEED_SUFFIXES = (".xml", ".rss", ".atom", ".rdf")
 SKIP_SUFFIXES = (".db", ".db-wal", ".db-shm", ".sqlite", ".pyc", ".md", ".toml")
 
 Item = RawDocument | Rejection
@@ -80,10 +85,19 @@ def iter_file(path: Path, settings: dict[str, Any]) -> Iterator[Item]:
                 yield from iter_records(fh, uri, _mtime(path), settings)
             return
         limit = int(settings.get("max_document_bytes", default("max_document_bytes")))
+        if is_warc_name(path):
+            with path.open("rb") as fh:
+                yield from iter_warc(fh, uri, limit)
+            return
         if size > limit:
             yield Rejection(uri, "too_large", f"{size} bytes exceeds max_document_bytes={limit}")
             return
-        yield RawDocument(path.read_bytes(), uri, fetched_at=_mtime(path))
+        data = path.read_bytes()
+        name = path.name.lower()
+        if name.endswith(FEED_SUFFIXES) or (data.lstrip().startswith(b"<?xml") and looks_like_feed(data)):
+            yield from iter_feed(data, uri, _mtime(path))
+            return
+        yield RawDocument(data, uri, fetched_at=_mtime(path))
     except OSError as exc:
         yield Rejection(uri, "unreadable", exc.strerror or str(exc))
 
@@ -118,7 +132,7 @@ def _iter_zip(path: Path, settings: dict[str, Any]) -> Iterator[Item]:
                 with zf.open(info) as member:
                     if info.filename.lower().endswith(RECORD_SUFFIXES):
                         when = datetime(*info.date_time, tzinfo=UTC)
-                        yield from iter_records(_Bounded(member, info.file_size), uri, when, settings)
+                        yield from iter_records(cast(IO[bytes], _Bounded(member, info.file_size)), uri, when, settings)
                     elif info.file_size > doc_limit:
                         yield Rejection(uri, "too_large", f"{info.file_size} bytes exceeds max_document_bytes={doc_limit}")
                     else:
@@ -149,7 +163,7 @@ class _Bounded(io.RawIOBase):
 
 
 def _first_byte(fh: IO[bytes]) -> tuple[bytes, IO[bytes]]:
-    buffered = io.BufferedReader(fh) if not isinstance(fh, io.BufferedReader) else fh  # type: ignore[arg-type]
+    buffered = fh if isinstance(fh, io.BufferedReader) else io.BufferedReader(cast(io.RawIOBase, fh))
     head = buffered.peek(64)[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
     return head[:1], buffered
 
@@ -225,6 +239,7 @@ def _whole_object(data: bytes, uri: str, when: datetime) -> Iterator[Item]:
     except ValueError as exc:
         yield Rejection(uri, "invalid_json", str(exc))
         return
-    items = obj.get("articles") if isinstance(obj, dict) and isinstance(obj.get("articles"), list) else [obj]
+    articles = obj.get("articles") if isinstance(obj, dict) else None
+    items: list[Any] = articles if isinstance(articles, list) else [obj]
     for i, rec in enumerate(items):
         yield _record_doc(rec, uri if len(items) == 1 else f"{uri}#{i}", when)
