@@ -115,11 +115,12 @@ def _iter_zip(path: Path, settings: dict[str, Any]) -> Iterator[Item]:
     with zf:
         for info in zf.infolist():
             uri = f"{path}!{info.filename}"
-            if info.is_dir() or info.filename.startswith(("__MACOSX/", ".")):
-                continue
             # Names are never used as paths on disk, but a traversal name marks a hostile archive.
+            # (Checked before the hidden-file skip below, which would otherwise swallow "../x".)
             if info.filename.startswith("/") or ".." in Path(info.filename).parts:
                 yield Rejection(uri, "unsafe_zip_name", "member name escapes the archive")
+                continue
+            if info.is_dir() or info.filename.startswith(("__MACOSX/", ".")):
                 continue
             if info.compress_size and info.file_size / info.compress_size > max_ratio and info.file_size > 1 << 20:
                 yield Rejection(uri, "zip_bomb", f"compression ratio {info.file_size / info.compress_size:.0f} > {max_ratio:.0f}")
