@@ -1,0 +1,261 @@
+"""The HTTP API (FastAPI): thin routes over the store, the search engine and the ingest pipeline.
+
+One JSON error shape everywhere: ``{"error": {"status", "code", "message"}}``. Reads carry ETags
+(a hash of the body; ``If-None-Match`` gives 304). CORS is off (no CORS middleware: browsers keep
+other origins out). Request bodies are capped. ``POST /api/ingest`` is off unless MARSAD_API_TOKEN is set.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import threading
+from importlib import resources
+from typing import Annotated, Any
+
+from fastapi import FastAPI, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from marsad.api import queries
+from marsad.models import RawDocument
+from marsad.pipeline import ingest_documents
+from marsad.search.engine import SearchEngine, index_meta, index_path_for
+from marsad.search.tantivy_backend import TantivyBackend
+from marsad.settings import load_settings
+from marsad.store import Store, open_store
+
+#: Largest request body accepted (bytes). The largest real page seen is ~0.5 MB; 5 MB leaves room
+#: for an HTML page with inline assets and refuses anything larger before reading it.
+MAX_BODY_BYTES = 5 * 1024 * 1024
+#: Environment variable holding the ingest token; ingest is disabled when it is unset or empty.
+TOKEN_ENV = "MARSAD_API_TOKEN"
+
+#: Largest id accepted in a path: SQLite's INTEGER is a signed 64-bit value.
+MAX_ID = 2**63 - 1
+ArticleId = Annotated[int, Path(ge=1, le=MAX_ID, description="Article id.")]
+StoryId = Annotated[int, Path(ge=1, le=MAX_ID, description="Story id.")]
+Limit = Annotated[int, Query(ge=1, le=queries.MAX_LIMIT, description="Page size.")]
+Offset = Annotated[int, Query(ge=0, le=1_000_000, description="Items to skip.")]
+
+
+class ApiError(Exception):
+    """An error answered with the common JSON error shape."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+def error_body(status: int, code: str, message: str) -> dict[str, Any]:
+    """Return the one JSON error shape."""
+    return {"error": {"status": status, "code": code, "message": message}}
+
+
+def etag_of(body: bytes) -> str:
+    """Return a strong ETag for a response body."""
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def cached(request: Request, body: bytes, media_type: str, status: int = 200) -> Response:
+    """Return ``body`` with an ETag, or 304 when the client already has it."""
+    tag = etag_of(body)
+    inm = request.headers.get("if-none-match", "")
+    if status == 200 and tag in {t.strip() for t in inm.split(",")}:
+        return Response(status_code=304, headers={"ETag": tag})
+    return Response(content=body, status_code=status, media_type=media_type, headers={"ETag": tag})
+
+
+def json_bytes(data: Any) -> bytes:
+    """Serialize JSON for responses (UTF-8, Arabic kept readable)."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def json_read(request: Request, data: Any) -> Response:
+    """Return a JSON read response with an ETag."""
+    return cached(request, json_bytes(data), "application/json")
+
+
+class BodyLimit:
+    """ASGI middleware refusing request bodies over ``MAX_BODY_BYTES`` (declared or streamed)."""
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on, or answer 413 when its body is too large."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length", b"0")
+        too_big = not declared.isdigit() or int(declared) > self.limit
+        if too_big:
+            await self._refuse(send)
+            return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            msg = await receive()
+            if msg["type"] == "http.request":
+                seen += len(msg.get("body", b""))
+                if seen > self.limit:
+                    raise ApiError(413, "too_large", f"request body over {self.limit} bytes")
+            return msg
+
+        await self.app(scope, limited, send)
+
+    async def _refuse(self, send: Send) -> None:
+        body = json_bytes(error_body(413, "too_large", f"request body over {self.limit} bytes"))
+        await send({"type": "http.response.start", "status": 413, "headers": [(b"content-type", b"application/json")]})
+        await send({"type": "http.response.body", "body": body})
+
+
+class Context:
+    """What routes need: the store location, one store per thread, the shared search index."""
+
+    def __init__(self, db: str) -> None:
+        self.db = db
+        self.settings = load_settings({"db": db})
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self.backend = TantivyBackend(index_path_for(db), index_meta())
+
+    def store(self) -> Store:
+        """Return this thread's store connection (SQLite connections stay in their thread)."""
+        st: Store | None = getattr(self._local, "store", None)
+        if st is None:
+            st = open_store(self.db)
+            self._local.store = st
+        return st
+
+    def engine(self) -> SearchEngine:
+        """Return a search engine over this thread's store, caught up with it."""
+        eng = SearchEngine(self.store(), self.backend, self._lock)
+        eng.catch_up()
+        return eng
+
+
+class IngestBody(BaseModel):
+    """A page to ingest: its text (plain text or HTML) and where it came from."""
+
+    uri: str = Field(min_length=1, max_length=2000, description="Where the page came from (URL or name).")
+    content: str = Field(min_length=1, description="The page: plain text or HTML.")
+    content_type: str = Field(default="text/plain", pattern=r"^(text/plain|text/html)$")
+
+
+def create_app(db: str) -> FastAPI:
+    """Build the application (API under /api, web UI at /) over the store at ``db``."""
+    ctx = Context(db)
+    app = FastAPI(
+        title="Marsad API",
+        version="1",
+        description="Arabic news monitoring: articles, search, stories, entities, duplicates.",
+    )
+    app.state.ctx = ctx
+    app.add_middleware(BodyLimit)
+
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError) -> Response:
+        return JSONResponse(error_body(exc.status, exc.code, exc.message), status_code=exc.status)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return JSONResponse(error_body(exc.status_code, code, str(exc.detail)), status_code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        message = f"{where}: {first.get('msg', 'invalid request')}"
+        return JSONResponse(error_body(422, "invalid_request", message), status_code=422)
+
+    @app.exception_handler(Exception)
+    async def _internal(request: Request, exc: Exception) -> Response:
+        return JSONResponse(error_body(500, "internal", type(exc).__name__), status_code=500)
+
+    @app.get("/api/articles", tags=["articles"], summary="List articles, newest first")
+    def api_articles(request: Request, limit: Limit = 20, offset: Offset = 0, source: str | None = None) -> Response:
+        return json_read(request, queries.list_articles(ctx.store(), limit, offset, source))
+
+    @app.get("/api/articles/{article_id}", tags=["articles"], summary="One article with provenance")
+    def api_article(request: Request, article_id: ArticleId) -> Response:
+        art = queries.article(ctx.store(), article_id)
+        if art is None:
+            raise ApiError(404, "not_found", f"no article with id {article_id}")
+        return json_read(request, art)
+
+    @app.get("/api/articles/{article_id}/original", tags=["articles"], summary="The original page text and spans")
+    def api_original(request: Request, article_id: ArticleId) -> Response:
+        data = queries.original(ctx.store(), article_id)
+        if data is None:
+            raise ApiError(404, "not_found", f"no article with id {article_id}")
+        return json_read(request, data)
+
+    @app.get("/api/search", tags=["search"], summary="Arabic-aware full-text search")
+    def api_search(
+        request: Request,
+        q: Annotated[str, Query(max_length=2000, description='words, "phrase", a OR b, -word, source:, entity:, story:, date:A..B')] = "",
+        limit: Limit = 20,
+        offset: Offset = 0,
+        sort: Annotated[str, Query(pattern="^(relevance|recent)$")] = "relevance",
+    ) -> Response:
+        return json_read(request, ctx.engine().search(q, limit=limit, offset=offset, sort=sort).to_dict())
+
+    @app.get("/api/rejections", tags=["rejections"], summary="Inputs not stored, with the reason")
+    def api_rejections(request: Request, limit: Limit = 20, offset: Offset = 0) -> Response:
+        return json_read(request, queries.rejections(ctx.store(), limit, offset))
+
+    @app.get("/api/stories", tags=["stories"], summary="Stories by freshness and size")
+    def api_stories(request: Request, limit: Limit = 20, offset: Offset = 0) -> Response:
+        return json_read(request, queries.list_stories(ctx.store(), limit, offset))
+
+    @app.get("/api/stories/{story_id}", tags=["stories"], summary="One story with its articles")
+    def api_story(request: Request, story_id: StoryId) -> Response:
+        data = queries.story(ctx.store(), story_id)
+        if data is None:
+            raise ApiError(404, "not_found", f"no story with id {story_id}")
+        return json_read(request, data)
+
+    @app.get("/api/entities", tags=["entities"], summary="Entities (empty until the store has them)")
+    def api_entities(request: Request, limit: Limit = 20, offset: Offset = 0) -> Response:
+        return json_read(request, queries.list_entities(ctx.store(), limit, offset))
+
+    @app.get("/api/duplicates", tags=["duplicates"], summary="Duplicate article pairs")
+    def api_duplicates(request: Request, limit: Limit = 20, offset: Offset = 0) -> Response:
+        return json_read(request, queries.list_duplicates(ctx.store(), limit, offset))
+
+    @app.post("/api/ingest", tags=["ingest"], summary="Ingest one page (needs the API token)", status_code=201)
+    def api_ingest(request: Request, body: IngestBody) -> Response:
+        token = os.environ.get(TOKEN_ENV, "")
+        if not token:
+            raise ApiError(403, "ingest_disabled", f"ingest is off: set {TOKEN_ENV} on the server to enable it")
+        given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        if not hmac.compare_digest(given.encode(), token.encode()):
+            raise ApiError(401, "unauthorized", "missing or wrong bearer token")
+        doc = RawDocument(
+            data=body.content.encode("utf-8"), uri=body.uri, content_type=body.content_type, charset="utf-8"
+        )
+        report = ingest_documents([doc], ctx.store(), ctx.settings)
+        ctx.engine()  # index the new articles now
+        out = report.to_dict()
+        out["article_ids"] = report.article_ids
+        return JSONResponse(out, status_code=201)
+
+    from marsad.web.routes import register
+
+    register(app, ctx)
+    static = resources.files("marsad.web").joinpath("static")
+    app.mount("/static", StaticFiles(directory=str(static)), name="static")
+    return app

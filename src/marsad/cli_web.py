@@ -1,0 +1,73 @@
+"""CLI verbs of the read side: ``search`` (Arabic-aware full-text search) and ``serve`` (HTTP API and web UI)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import typer
+
+from marsad.cli import DbOption, JsonOption, app
+from marsad.errors import InputError
+from marsad.settings import load_settings
+from marsad.store import open_store
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help='Query: words, "phrases", a OR b, -word, source:, entity:, story:, date:A..B')],
+    db: DbOption = None,
+    limit: Annotated[int, typer.Option(help="Show at most this many.", min=0, max=100)] = 20,
+    offset: Annotated[int, typer.Option(help="Skip this many first.", min=0)] = 0,
+    sort: Annotated[str, typer.Option(help="relevance or recent.")] = "relevance",
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Rebuild the index from the store first.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Search stored articles (any spelling of a name, any form of a word); the index catches up first."""
+    from marsad.search import open_search
+
+    if sort not in ("relevance", "recent"):
+        raise InputError(f"--sort must be relevance or recent, not {sort!r}")
+    db_path = str(load_settings({"db": db})["db"])
+    store = open_store(db_path)
+    try:
+        engine = open_search(store, db_path)
+        try:
+            if rebuild:
+                engine.rebuild()
+            else:
+                engine.catch_up()
+            result = engine.search(query, limit=limit, offset=offset, sort=sort)
+        finally:
+            engine.close()
+    finally:
+        store.close()
+    if as_json:
+        sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")
+        return
+    for err in result.errors:
+        typer.echo(f"note: {err}", err=True)
+    typer.echo(f"{result.total} articles")
+    for h in result.hits:
+        title = "".join(f"[{s['text']}]" if s["hit"] else s["text"] for s in h["title_segments"]) or "(untitled)"
+        typer.echo(f"{h['id']:>7}  {(h['date'] or '')[:10]:10}  {(h['source'] or '-')[:14]:14}  {title}")
+        body = "".join(f"[{s['text']}]" if s["hit"] else s["text"] for s in h["snippet"]["segments"])
+        typer.echo("         " + " ".join(body.split()))
+
+
+@app.command()
+def serve(
+    db: DbOption = None,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.", min=1, max=65535)] = 8000,
+) -> None:
+    """Serve the web UI and the HTTP API (JSON at /api/…, OpenAPI at /openapi.json)."""
+    import uvicorn
+
+    from marsad.api.app import create_app
+
+    db_path = str(load_settings({"db": db})["db"])
+    open_store(db_path).close()  # fail now, as one line, if the store cannot be opened
+    typer.echo(f"Marsad at http://{host}:{port}/  (API: http://{host}:{port}/docs)")
+    uvicorn.run(create_app(db_path), host=host, port=port, log_level="warning")

@@ -1,0 +1,323 @@
+"""The search engine: keeps an index caught up with the store and answers queries with highlights and facets.
+
+The store is the system of record; the index is derived. Its watermark is the highest article id
+it holds (read from the index itself, so a crash between commit and bookkeeping cannot desync
+them); catching up indexes every stored article above it. An index built by another analysis or
+normalizer version is dropped and rebuilt.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from marsad.search.analysis import ANALYSIS_VERSION, analyze, iter_terms
+from marsad.search.backend import IndexDoc, SearchBackend
+from marsad.search.query import Clause, ParsedQuery, parse_query
+from marsad.search.tantivy_backend import FOLD_PROCLITICS, TantivyBackend
+from marsad.store.base import Store
+from marsad.text.normalize import NORMALIZER_VERSION
+
+#: Articles read from the store and committed to the index at a time (bounded memory; a crash
+#: re-indexes at most one batch).
+INDEX_BATCH = 2000
+#: Largest page of results.
+MAX_LIMIT = 100
+#: Deepest result reachable by paging (BM25 top-k cost grows with offset+limit).
+MAX_OFFSET = 10000
+#: Characters of body text shown around the first match in a result snippet.
+SNIPPET_CHARS = 240
+#: Top hits looked at for the stories facet (stories are a property of the best matches).
+STORY_FACET_HITS = 500
+SORTS = ("relevance", "recent")
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def _day(date: str | None) -> str:
+    m = _DAY.match(date or "")
+    return m.group() if m else ""
+
+
+def tables(store: Store) -> set[str]:
+    """Return the names of the store's SQLite tables (empty for a store without ``conn``)."""
+    conn = getattr(store, "conn", None)
+    if conn is None:
+        return set()
+    return {str(r[0]) for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+
+
+def highlight(text: str, clauses: Sequence[Clause]) -> list[tuple[int, int]]:
+    """Return the original-text spans of words in ``text`` that match any query clause."""
+    terms = {k[0] for c in clauses for k in c.keys}
+    folds = {k[1] for c in clauses for k in c.keys if k[1]}
+    folds |= {p + f for f in list(folds) for p in FOLD_PROCLITICS}
+    return [(t.start, t.end) for t in iter_terms(text) if t.term in terms or t.fold in folds]
+
+
+def segments(text: str, spans: Sequence[tuple[int, int]]) -> list[dict[str, Any]]:
+    """Split ``text`` into ``{"text", "hit"}`` pieces so templates can mark the hits."""
+    out: list[dict[str, Any]] = []
+    pos = 0
+    for s, e in spans:
+        if s < pos:
+            continue
+        if s > pos:
+            out.append({"text": text[pos:s], "hit": False})
+        out.append({"text": text[s:e], "hit": True})
+        pos = e
+    if pos < len(text):
+        out.append({"text": text[pos:], "hit": False})
+    return out
+
+
+def snippet(text: str, spans: Sequence[tuple[int, int]], width: int = SNIPPET_CHARS) -> dict[str, Any]:
+    """Return a window of ``text`` around the first hit, with hit offsets into the original text."""
+    if not spans:
+        end = min(len(text), width)
+        return {"start": 0, "end": end, "segments": segments(text[:end], []), "highlights": []}
+    first = spans[0][0]
+    start = max(0, first - width // 3)
+    # Start on a word boundary so the snippet never opens mid-word.
+    if start > 0:
+        space = text.rfind(" ", 0, start)
+        start = space + 1 if space >= 0 and first - space < width else start
+    end = min(len(text), start + width)
+    inside = [(s, e) for s, e in spans if s >= start and e <= end]
+    local = [(s - start, e - start) for s, e in inside]
+    return {
+        "start": start,
+        "end": end,
+        "segments": segments(text[start:end], local),
+        "highlights": [list(x) for x in inside],
+    }
+
+
+@dataclass(slots=True)
+class SearchResult:
+    """One page of search results with facets and any query problems."""
+
+    query: str
+    total: int = 0
+    hits: list[dict[str, Any]] = field(default_factory=list)
+    facets: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    limit: int = 20
+    offset: int = 0
+    sort: str = "relevance"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON form."""
+        return {
+            "query": self.query,
+            "total": self.total,
+            "limit": self.limit,
+            "offset": self.offset,
+            "sort": self.sort,
+            "errors": self.errors,
+            "hits": self.hits,
+            "facets": self.facets,
+        }
+
+
+class SearchEngine:
+    """Search over one store, through a backend (tantivy by default)."""
+
+    def __init__(self, store: Store, backend: SearchBackend, lock: threading.Lock | None = None) -> None:
+        self.store = store
+        self.backend = backend
+        # Engines of several threads share one backend and must share this lock too.
+        self._lock = lock or threading.Lock()
+
+    # -- indexing --------------------------------------------------------------------------------
+
+    def _store_max_id(self) -> int:
+        conn = getattr(self.store, "conn", None)
+        if conn is None:
+            return 0
+        return int(conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0])
+
+    def pending(self) -> int:
+        """Return how many stored articles the index does not have yet (by id)."""
+        conn = getattr(self.store, "conn", None)
+        if conn is None:
+            return 0
+        wm = self.backend.watermark()
+        return int(conn.execute("SELECT count(*) FROM articles WHERE id > ?", (wm,)).fetchone()[0])
+
+    def catch_up(self, batch: int = INDEX_BATCH) -> int:
+        """Index every stored article above the watermark; return how many were added."""
+        conn = getattr(self.store, "conn", None)
+        if conn is None:
+            return 0
+        added = 0
+        with self._lock:
+            wm = self.backend.watermark()
+            if self._store_max_id() <= wm:
+                return 0
+            try:
+                while True:
+                    rows = conn.execute(
+                        "SELECT id, source, title, date, text FROM articles WHERE id > ? ORDER BY id LIMIT ?",
+                        (wm, batch),
+                    ).fetchall()
+                    if not rows:
+                        break
+                    docs = []
+                    for r in rows:
+                        title_terms, title_folds = analyze(r[2] or "")
+                        body_terms, body_folds = analyze(r[4] or "")
+                        docs.append(
+                            IndexDoc(
+                                id=int(r[0]),
+                                title_terms=title_terms,
+                                body_terms=body_terms,
+                                folds=f"{title_folds} {body_folds}",
+                                source=r[1] or "",
+                                day=_day(r[3]),
+                            )
+                        )
+                    self.backend.add(docs)
+                    added += len(docs)
+                    wm = int(rows[-1][0])
+            finally:
+                self.backend.close()
+        return added
+
+    def rebuild(self) -> int:
+        """Drop the index and index the whole store again."""
+        with self._lock:
+            self.backend.clear()
+            self.backend.close()
+        return self.catch_up()
+
+    # -- querying --------------------------------------------------------------------------------
+
+    def _story_ids(self, stories: Sequence[int]) -> list[int]:
+        if "story_articles" not in tables(self.store):
+            return []
+        out: list[int] = []
+        for sid in stories:
+            out.extend(self.store.story_members(sid))
+        return out
+
+    def search(
+        self,
+        text: str,
+        limit: int = 20,
+        offset: int = 0,
+        sort: str = "relevance",
+        facets: bool = True,
+    ) -> SearchResult:
+        """Answer a query string; hostile or malformed input yields errors or no hits, never an exception."""
+        limit = max(0, min(int(limit), MAX_LIMIT))
+        offset = max(0, min(int(offset), MAX_OFFSET))
+        sort = sort if sort in SORTS else "relevance"
+        result = SearchResult(query=text if isinstance(text, str) else "", limit=limit, offset=offset, sort=sort)
+        q = parse_query(text)
+        result.errors = list(q.errors)
+        for name in q.entities:  # until entity ids are stored, an entity is its name, matched by name key
+            entity = parse_query(f'"{name}"').clauses()
+            if entity:
+                q.groups.append(entity)
+        q.entities = []
+        if q.is_empty:
+            if not result.errors:
+                result.errors.append("empty query")
+            return result
+        only_ids: list[int] | None = None
+        if q.stories:
+            only_ids = self._story_ids(q.stories)
+            if not only_ids:
+                return result
+        try:
+            found = self.backend.search(q, limit, offset, sort, only_ids, facets)
+        except (ValueError, OverflowError) as exc:  # the backend refused the query: report, never raise
+            result.errors.append(f"query not understood: {exc}")
+            return result
+        result.total = found.total
+        result.hits = self._hits(found.hits, q)
+        if facets:
+            result.facets = {
+                "sources": [{"value": s, "count": n} for s, n in found.sources],
+                "days": [{"value": d, "count": n} for d, n in found.days],
+            }
+            stories = self._story_facet(q, only_ids) if found.total else []
+            if stories:
+                result.facets["stories"] = stories
+        return result
+
+    def _hits(self, hits: Sequence[tuple[int, float]], q: ParsedQuery) -> list[dict[str, Any]]:
+        ids = [i for i, _ in hits]
+        texts = {int(d["id"]): d for d in self.store.article_texts(ids)}
+        clauses = q.clauses()
+        out: list[dict[str, Any]] = []
+        for article_id, score in hits:
+            d = texts.get(article_id)
+            if d is None:
+                continue
+            title = d.get("title") or ""
+            body = d.get("text") or ""
+            title_spans = highlight(title, clauses)
+            body_spans = highlight(body, clauses)
+            out.append(
+                {
+                    "id": article_id,
+                    "score": round(score, 4),
+                    "title": title,
+                    "source": d.get("source"),
+                    "date": d.get("date"),
+                    "url": d.get("url"),
+                    "title_segments": segments(title, title_spans),
+                    "title_highlights": [list(s) for s in title_spans],
+                    "snippet": snippet(body, body_spans),
+                }
+            )
+        return out
+
+    def _story_facet(self, q: ParsedQuery, only_ids: list[int] | None) -> list[dict[str, Any]]:
+        conn = getattr(self.store, "conn", None)
+        if conn is None or "story_articles" not in tables(self.store):
+            return []
+        if conn.execute("SELECT 1 FROM story_articles LIMIT 1").fetchone() is None:
+            return []
+        top = self.backend.search(q, STORY_FACET_HITS, 0, "relevance", only_ids, False)
+        ids = [i for i, _ in top.hits]
+        counts: dict[int, int] = {}
+        for sid in self.store.story_of(ids).values():
+            counts[sid] = counts.get(sid, 0) + 1
+        if not counts:
+            return []
+        titles = {
+            int(r[0]): r[1]
+            for r in conn.execute(
+                f"SELECT id, title FROM stories WHERE id IN ({','.join('?' * len(counts))})", list(counts)
+            )
+        }
+        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:20]
+        return [{"value": str(sid), "title": titles.get(sid), "count": n} for sid, n in ranked]
+
+    def close(self) -> None:
+        """Release the index."""
+        self.backend.close()
+
+
+def index_path_for(db: str) -> Path | None:
+    """Return the index folder beside a SQLite store file (None for in-memory or server stores)."""
+    if db == ":memory:" or "://" in db:
+        return None
+    return Path(db).with_name(Path(db).name + ".search")
+
+
+def index_meta() -> dict[str, Any]:
+    """Return the versions an index is built with (a mismatch forces a rebuild)."""
+    return {"analysis": ANALYSIS_VERSION, "normalizer": NORMALIZER_VERSION, "backend": "tantivy", "schema": 1}
+
+
+def open_search(store: Store, db: str) -> SearchEngine:
+    """Open the search engine for the store at ``db`` (index beside it) without catching up."""
+    path = index_path_for(db)
+    return SearchEngine(store, TantivyBackend(path, index_meta()))

@@ -1,0 +1,103 @@
+"""The web UI in real headless Chromium (Debian's): home, an article, a variant-spelling search; RTL Arabic pages.
+
+Screenshots go to docs/screenshots/.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.api.live import build_store, live_server
+
+CHROMIUM = os.environ.get("MARSAD_CHROMIUM", "/usr/bin/chromium")
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+#: Flags for a sandboxed CI container: no GPU, no network services of Chromium's own.
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+if not Path(CHROMIUM).exists():
+    pytest.skip(f"Chromium not found at {CHROMIUM}: install Debian chromium (make test does)", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright Python package is not installed")
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    db = build_store(tmp_path_factory.mktemp("web"))
+    with live_server(db) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def page(base: str) -> Iterator[object]:
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        pg = browser.new_page(viewport={"width": 1280, "height": 900}, locale="ar")
+        yield pg
+        browser.close()
+
+
+def _is_rtl_arabic(pg: object) -> None:
+    html = pg.locator("html")  # type: ignore[attr-defined]
+    assert html.get_attribute("dir") == "rtl" and html.get_attribute("lang") == "ar"
+    direction = pg.evaluate("getComputedStyle(document.body).direction")  # type: ignore[attr-defined]
+    assert direction == "rtl"
+    text = pg.inner_text("main")  # type: ignore[attr-defined]
+    assert sum(1 for c in text if "\u0600" <= c <= "\u06ff") > 50
+
+
+def test_home_article_search(page: object, base: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    pg = page
+    pg.goto(base + "/")  # type: ignore[attr-defined]
+    _is_rtl_arabic(pg)
+    assert "آخر الأخبار" in pg.inner_text("h1")  # type: ignore[attr-defined]
+    pg.screenshot(path=str(SHOTS / "home.png"), full_page=False)  # type: ignore[attr-defined]
+
+    pg.locator("a.headline").first.click()  # type: ignore[attr-defined]
+    pg.wait_for_url("**/articles/*")  # type: ignore[attr-defined]
+    _is_rtl_arabic(pg)
+    assert pg.locator(".article-body p").count() >= 1  # type: ignore[attr-defined]
+    pg.screenshot(path=str(SHOTS / "article.png"), full_page=False)  # type: ignore[attr-defined]
+
+    # Search the Levantine spelling; the Persian-keyboard spelling must come back highlighted.
+    pg.fill("header input[name=q]", "بيونغ يانغ")  # type: ignore[attr-defined]
+    pg.press("header input[name=q]", "Enter")  # type: ignore[attr-defined]
+    pg.wait_for_selector(".hit")  # type: ignore[attr-defined]
+    _is_rtl_arabic(pg)
+    marks = set(pg.locator(".hit mark").all_inner_texts())  # type: ignore[attr-defined]
+    assert {"پيونگ", "بيونغ"} <= marks
+    assert pg.locator(".facets li").count() >= 1  # type: ignore[attr-defined]
+    pg.screenshot(path=str(SHOTS / "search.png"), full_page=False)  # type: ignore[attr-defined]
+
+    # From a hit to the article with the query highlighted, then to the original text span.
+    pg.locator(".hit a.headline").first.click()  # type: ignore[attr-defined]
+    pg.wait_for_url("**/articles/*")  # type: ignore[attr-defined]
+    assert pg.locator(".article-body mark").count() >= 1  # type: ignore[attr-defined]
+    pg.locator(".span-link").first.click()  # type: ignore[attr-defined]
+    pg.wait_for_url("**/original*")  # type: ignore[attr-defined]
+    assert pg.locator("mark#span").count() == 1  # type: ignore[attr-defined]
+    pg.screenshot(path=str(SHOTS / "original.png"), full_page=False)  # type: ignore[attr-defined]
+
+
+def test_json_twins(base: str) -> None:
+    import httpx
+
+    for path in ("/", "/articles/1", "/search?q=%D9%83%D9%88%D8%B1%D9%8A%D8%A7"):
+        html = httpx.get(base + path)
+        assert html.headers["content-type"].startswith("text/html")
+        j = httpx.get(base + path, headers={"Accept": "application/json"})
+        assert j.headers["content-type"].startswith("application/json")
+        suffix_path = "/index.json" if path == "/" else path.replace("?", ".json?") if "?" in path else path + ".json"
+        assert httpx.get(base + suffix_path).json() == j.json()
