@@ -22,10 +22,15 @@ $(STAMP): pyproject.toml | $(PY)
 
 install: $(STAMP)
 
+DEMO_HOST ?= 127.0.0.1
+DEMO_PORT ?= 8000
+
 demo: $(STAMP)
 	@mkdir -p $(dir $(DEMO_DB))
 	$(VENV)/bin/marsad ingest samples/ --db $(DEMO_DB)
 	$(VENV)/bin/marsad digest --db $(DEMO_DB)
+	@echo "Serving the sample at http://$(DEMO_HOST):$(DEMO_PORT)/  (Ctrl-C stops)"
+	$(VENV)/bin/marsad serve --db $(DEMO_DB) --host $(DEMO_HOST) --port $(DEMO_PORT)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests bench scripts
