@@ -91,7 +91,7 @@ def main() -> None:
     ap.add_argument("--depth", type=int, default=14)
     args = ap.parse_args()
 
-    from gensim.models import Word2Vec  # training-time dependency only
+    from gensim.models import Word2Vec  # type: ignore[import-untyped]  # training-time dependency only
 
     sents = list(iter_sentences(args.corpus))
     counts = Counter(t for s in sents for t in s)

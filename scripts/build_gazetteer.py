@@ -32,12 +32,46 @@ OUT = ROOT / "src" / "marsad" / "entities" / "data" / "gazetteer.tsv.gz"
 STOPWORDS = ROOT / "src" / "marsad" / "text" / "data" / "stopwords-ar.txt"
 TOKEN_RE = re.compile(r"\w+|[^\w\s]", re.UNICODE)
 PAREN_RE = re.compile(r"\s*\([^)]*\)")
+CLUB_SUFFIX_RE = re.compile(r"\s+(لكرة القدم|لكرة السلة|لكرة اليد|الرياضي|الرياضية)$")
 # Arabic letters only (no Persian/Urdu-specific letters): keeps geonames' Arabic names, drops fa/ur ones.
 ARABIC_ONLY = re.compile(r"^[\u0621-\u063a\u0641-\u064a\u064b-\u0652 \-]+$")
 EXTRA_STOP = {
-    "عام", "يوم", "شهر", "سنة", "كان", "قال", "اكد", "بعد", "قبل", "بين", "عند", "مدينة", "منطقة", "ولاية",
-    "جزيرة", "الجزيرة", "المدينة", "الوطن", "العالم", "الشرق", "الغرب", "الشمال", "الجنوب", "الامل", "النور",
-    "السلام", "الحرية", "الوحدة", "الاتحاد", "النصر", "الفتح", "الهلال", "الفجر", "الامن", "الخير", "الحياة",
+    "عام",
+    "يوم",
+    "شهر",
+    "سنة",
+    "كان",
+    "قال",
+    "اكد",
+    "بعد",
+    "قبل",
+    "بين",
+    "عند",
+    "مدينة",
+    "منطقة",
+    "ولاية",
+    "جزيرة",
+    "الجزيرة",
+    "المدينة",
+    "الوطن",
+    "العالم",
+    "الشرق",
+    "الغرب",
+    "الشمال",
+    "الجنوب",
+    "الامل",
+    "النور",
+    "السلام",
+    "الحرية",
+    "الوحدة",
+    "الاتحاد",
+    "النصر",
+    "الفتح",
+    "الهلال",
+    "الفجر",
+    "الامن",
+    "الخير",
+    "الحياة",
     "الدولة",
 }
 
@@ -136,6 +170,11 @@ def main() -> None:
             for ar in table(rel).values():
                 if isinstance(ar, str):
                     add("ORG", ar)
+                    # news text names clubs without "نادي ... لكرة القدم": add the bare name too
+                    bare = CLUB_SUFFIX_RE.sub("", PAREN_RE.sub("", ar)).strip()
+                    bare = re.sub(r"^نادي\s+", "", bare)
+                    if bare != ar:
+                        add("ORG", bare)
         for info in table("nationalities/nationalities_data.json").values():
             if isinstance(info, dict):
                 for key in ("male", "female", "males", "the_male", "the_female"):
@@ -152,7 +191,9 @@ def main() -> None:
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_bytes(gzip.compress("".join(lines).encode("utf-8"), compresslevel=9, mtime=0))
     by_type = Counter(line.split("\t", 1)[0] for line in lines)
-    print(f"wrote {len(lines)} entries to {OUT} ({OUT.stat().st_size} bytes): {dict(sorted(by_type.items()))}")
+    print(
+        f"wrote {len(lines)} entries to {OUT} ({OUT.stat().st_size} bytes): {dict(sorted(by_type.items()))}"
+    )
 
 
 if __name__ == "__main__":

@@ -1,9 +1,11 @@
 """Offline Arabic named-entity tagger: a linear-chain CRF over rich token features.
 
-The model (``data/ner.crfsuite``) is trained by ``scripts/train_ner.py`` on ANERcorp. It uses a
-gazetteer (``data/gazetteer.tsv.gz``, built by ``scripts/build_gazetteer.py``) and distributional word
-clusters (``data/clusters.tsv.gz``, built by ``scripts/build_clusters.py``). Nothing is downloaded at
-run time; labels are BIO with the types PERS, LOC, ORG and MISC.
+The model (``data/ner.crfsuite``) and the training-entity memory (``data/memory.tsv.gz``) come from
+``scripts/train_ner.py`` on ANERcorp. Features also use a gazetteer (``data/gazetteer.tsv.gz``,
+``scripts/build_gazetteer.py``), distributional word clusters (``data/clusters.tsv.gz``,
+``scripts/build_clusters.py``) and trigger-context type hints (``data/hints.tsv.gz``,
+``scripts/build_hints.py``). Nothing is downloaded at run time; labels are BIO with the types PERS,
+LOC, ORG and MISC. See ``docs/models/ner.md``.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ __all__ = [
     "ENTITY_TYPES",
     "FeatureResources",
     "Tagger",
+    "document_features",
     "load_resources",
     "load_tagger",
     "normalize_token",
@@ -35,10 +38,12 @@ __all__ = [
 
 ENTITY_TYPES: tuple[str, ...] = ("PERS", "LOC", "ORG", "MISC")
 
-_DATA_PACKAGE = "marsad.entities.data"
+_PACKAGE = "marsad.entities"  # data files live in its data/ folder (package data, not a package)
 MODEL_FILE = "ner.crfsuite"
 GAZETTEER_FILE = "gazetteer.tsv.gz"
 CLUSTERS_FILE = "clusters.tsv.gz"
+HINTS_FILE = "hints.tsv.gz"  # type hints from trigger contexts in unlabeled news
+MEMORY_FILE = "memory.tsv.gz"  # entity phrases seen in the training part of ANERcorp
 
 # --- normalisation ---------------------------------------------------------------------------------
 
@@ -129,41 +134,32 @@ def strip_clitics(norm: str) -> tuple[str, str]:
 
 # --- trigger words (normalized, clitic-stripped forms) --------------------------------------------
 
+_TRIGGER_WORDS: dict[str, str] = {
+    "PERS": (
+        "رئيس الرئيس وزير الوزير وزيرة رئيسة الملك ملك الأمير أمير الشيخ شيخ السيد السيدة "
+        "الدكتور د المستشار الجنرال العقيد اللواء العميد الفريق المشير النائب نائب الزعيم زعيم "
+        "المتحدث الناطق المبعوث السفير سفير المدير مدير الأمين أمين القائد قائد الرئيسة "
+        "المستشارة البابا الإمام المفتي السلطان الحاكم حاكم النجم المدرب اللاعب الكاتب الشاعر "
+        "الفنان الممثل الممثلة المطرب المطربة الروائي الصحفي المخرج السناتور العاهل ولي عهد "
+        "قال وقال أعلن أكد أضاف صرح ابن بن أبو أبي أم بنت"
+    ),
+    "LOC": (
+        "مدينة المدينة عاصمة العاصمة بلدة قرية محافظة ولاية مقاطعة إقليم منطقة جزيرة جزر نهر "
+        "بحر جبل جبال شمال جنوب شرق غرب شمالي جنوبي شرقي غربي وسط دولة بلاد حي ميناء مطار "
+        "ضاحية إمارة مملكة جمهورية في إلى من عبر قرب"
+    ),
+    "ORG": (
+        "وكالة شركة جامعة حزب منظمة مؤسسة جمعية مجلس هيئة اتحاد نادي فريق بنك مصرف صندوق لجنة "
+        "وزارة جبهة حركة جماعة تنظيم معهد مركز مجموعة صحيفة جريدة مجلة قناة إذاعة تلفزيون "
+        "محكمة برلمان الكونغرس الكونجرس البرلمان رابطة نقابة أكاديمية كلية مستشفى منتخب"
+    ),
+    "MISC": (
+        "جائزة بطولة كأس دوري مهرجان مؤتمر معرض عملية اتفاقية اتفاق معاهدة حرب قمة مباراة فيلم "
+        "كتاب رواية مسرحية برنامج لغة دين ديانة"
+    ),
+}
 _TRIGGERS: dict[str, frozenset[str]] = {
-    "PERS": frozenset(
-        normalize_token(w)
-        for w in (
-            "رئيس الرئيس وزير الوزير وزيرة رئيسة الملك ملك الأمير أمير الشيخ شيخ السيد السيدة الدكتور "
-            "د المستشار الجنرال العقيد اللواء العميد الفريق المشير النائب نائب الزعيم زعيم المتحدث "
-            "الناطق المبعوث السفير سفير المدير مدير الأمين أمين القائد قائد الرئيسة المستشارة البابا "
-            "الإمام المفتي السلطان الحاكم حاكم النجم المدرب اللاعب الكاتب الشاعر الفنان الممثل الممثلة "
-            "المطرب المطربة الروائي الصحفي المخرج السناتور العاهل ولي عهد قال وقال أعلن أكد أضاف "
-            "صرح ابن بن أبو أبي أم بنت"
-        ).split()
-    ),
-    "LOC": frozenset(
-        normalize_token(w)
-        for w in (
-            "مدينة المدينة عاصمة العاصمة بلدة قرية محافظة ولاية مقاطعة إقليم منطقة جزيرة جزر نهر بحر "
-            "جبل جبال شمال جنوب شرق غرب شمالي جنوبي شرقي غربي وسط دولة بلاد حي ميناء مطار ضاحية "
-            "إمارة مملكة جمهورية في إلى من عبر قرب"
-        ).split()
-    ),
-    "ORG": frozenset(
-        normalize_token(w)
-        for w in (
-            "وكالة شركة جامعة حزب منظمة مؤسسة جمعية مجلس هيئة اتحاد نادي فريق بنك مصرف صندوق "
-            "لجنة وزارة جبهة حركة جماعة تنظيم معهد مركز مجموعة صحيفة جريدة مجلة قناة إذاعة تلفزيون "
-            "محكمة برلمان الكونغرس الكونجرس البرلمان رابطة نقابة أكاديمية كلية مستشفى منتخب"
-        ).split()
-    ),
-    "MISC": frozenset(
-        normalize_token(w)
-        for w in (
-            "جائزة بطولة كأس دوري مهرجان مؤتمر معرض عملية اتفاقية اتفاق معاهدة حرب قمة مباراة "
-            "فيلم كتاب رواية مسرحية برنامج لغة دين ديانة"
-        ).split()
-    ),
+    etype: frozenset(normalize_token(w) for w in words.split()) for etype, words in _TRIGGER_WORDS.items()
 }
 
 _ARABIC_LETTER = re.compile("[\u0621-\u064a]")
@@ -178,7 +174,14 @@ def _shape(token: str) -> str:
     if _ARABIC_LETTER.search(token):
         if _DIGIT.search(token) or _LATIN.search(token):
             return "ar-mix"
-        return "ar" if all(_ARABIC_LETTER.match(c) or c in "ـ\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652" for c in token) else "ar-punct"
+        return (
+            "ar"
+            if all(
+                _ARABIC_LETTER.match(c) or c in "ـ\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652"
+                for c in token
+            )
+            else "ar-punct"
+        )
     if _LATIN.search(token):
         if token.isupper():
             return "LAT-UP"
@@ -202,11 +205,12 @@ class FeatureResources:
     gazetteer: dict[tuple[str, ...], frozenset[str]] = field(default_factory=dict)
     gaz_first: dict[str, int] = field(default_factory=dict)
     clusters: dict[str, str] = field(default_factory=dict)
+    hints: dict[str, str] = field(default_factory=dict)
 
 
 def _open_data(name: str) -> bytes:
     """Read a package data file's bytes."""
-    return resources.files(_DATA_PACKAGE).joinpath(name).read_bytes()
+    return resources.files(_PACKAGE).joinpath("data", name).read_bytes()
 
 
 def parse_gazetteer(lines: Iterable[str]) -> tuple[dict[tuple[str, ...], frozenset[str]], dict[str, int]]:
@@ -236,13 +240,44 @@ def parse_clusters(lines: Iterable[str]) -> dict[str, str]:
     return out
 
 
+def _data_lines(name: str) -> list[str]:
+    """Lines of a gzip text data file, or none when the file is absent."""
+    ref = resources.files(_PACKAGE).joinpath("data", name)
+    if not ref.is_file():
+        return []
+    return gzip.decompress(ref.read_bytes()).decode("utf-8").splitlines()
+
+
+def memory_lines(sentences: Iterable[tuple[Sequence[str], Sequence[str]]]) -> list[str]:
+    """Gazetteer lines (``mTYPE<TAB>phrase``) for the entity spans of labelled training sentences."""
+    seen: set[str] = set()
+    for tokens, labels in sentences:
+        for etype, start, end in bio_spans(labels):
+            seen.add(f"m{etype}\t{' '.join(normalize_token(t) for t in tokens[start:end])}")
+    return sorted(seen)
+
+
+def make_resources(
+    gazetteer_lines: Sequence[str], cluster_lines: Sequence[str], hint_lines: Sequence[str] = ()
+) -> FeatureResources:
+    """Build feature resources from gazetteer, cluster and hint lines."""
+    gaz, first = parse_gazetteer(gazetteer_lines)
+    return FeatureResources(
+        gazetteer=gaz,
+        gaz_first=first,
+        clusters=parse_clusters(cluster_lines),
+        hints=parse_clusters(hint_lines),
+    )
+
+
 @lru_cache(maxsize=1)
 def load_resources() -> FeatureResources:
-    """Load (once) the gazetteer and cluster files shipped as package data."""
-    gaz_lines = gzip.decompress(_open_data(GAZETTEER_FILE)).decode("utf-8").splitlines()
-    clu_lines = gzip.decompress(_open_data(CLUSTERS_FILE)).decode("utf-8").splitlines()
-    gaz, first = parse_gazetteer(gaz_lines)
-    return FeatureResources(gazetteer=gaz, gaz_first=first, clusters=parse_clusters(clu_lines))
+    """Load (once) the gazetteer, training-entity memory and cluster files shipped as package data."""
+    return make_resources(
+        _data_lines(GAZETTEER_FILE) + _data_lines(MEMORY_FILE),
+        _data_lines(CLUSTERS_FILE),
+        _data_lines(HINTS_FILE),
+    )
 
 
 # --- features --------------------------------------------------------------------------------------
@@ -325,24 +360,70 @@ def _token_feats(token: str, res: FeatureResources) -> dict[str, str]:
     for etype, words in _TRIGGERS.items():
         if rest in words or norm in words:
             feats[f"trg{etype}"] = "1"
+    hint = res.hints.get(rest)
+    if hint is not None:
+        for item in hint.split(","):
+            etype, _, level = item.partition(":")
+            feats[f"h{etype}"] = level
     return feats
 
 
 _CONTEXT_KEYS: dict[int, tuple[str, ...]] = {
-    1: ("w", "r", "pfx", "st", "sh", "c", "c8", "c4", "s2", "p2", "trgPERS", "trgLOC", "trgORG", "trgMISC"),
+    1: (
+        "w",
+        "r",
+        "pfx",
+        "st",
+        "sh",
+        "c",
+        "c8",
+        "c4",
+        "s2",
+        "p2",
+        "trgPERS",
+        "trgLOC",
+        "trgORG",
+        "trgMISC",
+        "hPERS",
+        "hLOC",
+        "hORG",
+        "hMISC",
+    ),
     2: ("w", "r", "st", "c", "c4", "trgPERS", "trgLOC", "trgORG"),
 }
 
 
-def sentence_features(tokens: Sequence[str], res: FeatureResources | None = None) -> list[list[str]]:
-    """Return crfsuite feature strings for every token of one sentence."""
-    if res is None:
-        res = load_resources()
+O_THRESHOLD = 0.0  # tuned on the validation part by scripts/train_ner.py (0 = plain Viterbi)
+DOC_WINDOW = 8  # sentences on each side whose mentions of a word add document-level evidence
+
+
+def _analyse(tokens: Sequence[str], res: FeatureResources) -> tuple[list[dict[str, str]], list[set[str]]]:
+    """Per-token single features and gazetteer tags of one sentence."""
     singles = [_token_feats(t, res) for t in tokens]
+    gaz = _gazetteer_tags([f["w"] for f in singles], [f["r"] for f in singles], res)
+    return singles, gaz
+
+
+def _evidence(singles: Sequence[dict[str, str]], gaz: Sequence[set[str]]) -> dict[str, set[str]]:
+    """Map each content word (clitic-stripped) of a sentence to what its mentions there suggest."""
+    out: dict[str, set[str]] = {}
+    for i, feats in enumerate(singles):
+        rest = feats["r"]
+        if len(rest) < 3 or not _ARABIC_LETTER.search(rest):
+            continue
+        ev = out.setdefault(rest, set())
+        ev.update(f"g{g.rstrip('s')}" for g in gaz[i])
+        if i > 0:
+            ev.update(f"pt{k[3:]}" for k in singles[i - 1] if k.startswith("trg"))
+    return out
+
+
+def _features(
+    singles: Sequence[dict[str, str]], gaz: Sequence[set[str]], doc: dict[str, set[str]] | None
+) -> list[list[str]]:
+    """Assemble crfsuite feature strings for a sentence, with optional document evidence."""
     norms = [f["w"] for f in singles]
-    stripped = [f["r"] for f in singles]
-    gaz = _gazetteer_tags(norms, stripped, res)
-    n = len(tokens)
+    n = len(singles)
     out: list[list[str]] = []
     for i in range(n):
         feats = ["bias"]
@@ -367,7 +448,42 @@ def sentence_features(tokens: Sequence[str], res: FeatureResources | None = None
         if i < n - 1:
             feats.append(f"0|1:w={norms[i]}|{norms[i + 1]}")
             feats.append(f"0|1:c={singles[i]['c']}|{singles[i + 1]['c']}")
+        if doc is not None:
+            ev = doc.get(singles[i]["r"])
+            if ev is None:
+                feats.append("doc=none")
+            else:
+                feats.append("doc=seen")
+                feats.extend(f"doc={e}" for e in sorted(ev))
         out.append(feats)
+    return out
+
+
+def sentence_features(tokens: Sequence[str], res: FeatureResources | None = None) -> list[list[str]]:
+    """Return crfsuite feature strings for every token of one sentence (no document context)."""
+    if res is None:
+        res = load_resources()
+    singles, gaz = _analyse(tokens, res)
+    return _features(singles, gaz, None)
+
+
+def document_features(
+    sentences: Sequence[Sequence[str]], res: FeatureResources | None = None, window: int = DOC_WINDOW
+) -> list[list[list[str]]]:
+    """Features for consecutive sentences of one text, adding evidence from mentions in nearby sentences."""
+    if res is None:
+        res = load_resources()
+    parts = [_analyse(toks, res) for toks in sentences]
+    evidence = [_evidence(singles, gaz) for singles, gaz in parts]
+    out: list[list[list[str]]] = []
+    for k, (singles, gaz) in enumerate(parts):
+        doc: dict[str, set[str]] = {}
+        for j in range(max(0, k - window), min(len(parts), k + window + 1)):
+            if j == k:
+                continue
+            for word, ev in evidence[j].items():
+                doc.setdefault(word, set()).update(ev)
+        out.append(_features(singles, gaz, doc))
     return out
 
 
@@ -381,20 +497,53 @@ class Tagger:
         """Open a crfsuite model given as bytes or a file path."""
         self._tagger = pycrfsuite.Tagger()
         if isinstance(model, bytes):
+            # crfsuite reads the buffer in place: keep the bytes alive as long as the tagger.
+            self._model_bytes = model
             self._tagger.open_inmemory(model)
         else:
             self._tagger.open(str(model))
         self._lock = threading.Lock()
         self.resources = res
+        self._labels = frozenset(self._tagger.labels())
+        self._types = sorted({lab[2:] for lab in self._labels if lab != "O"})
+        self.o_threshold = O_THRESHOLD
+
+    def _decode(self, feats: list[list[str]]) -> list[str]:
+        """Viterbi labels, then recall-oriented repair: an ``O`` whose marginal is below the threshold
+        takes the most probable entity type (CRFs trained on ANERcorp are precise but miss entities)."""
+        if not feats:
+            return []
+        with self._lock:
+            labels: list[str] = list(self._tagger.tag(feats))
+            if self.o_threshold > 0:
+                for t, lab in enumerate(labels):
+                    if lab != "O" or self._tagger.marginal("O", t) >= self.o_threshold:
+                        continue
+                    best, best_p = "", 0.0
+                    for etype in self._types:
+                        p_b = self._marginal(f"B-{etype}", t)
+                        p_i = self._marginal(f"I-{etype}", t)
+                        if p_b + p_i > best_p:
+                            prev = labels[t - 1] if t else "O"
+                            cont = prev != "O" and prev[2:] == etype and p_i >= p_b
+                            best, best_p = f"{'I' if cont else 'B'}-{etype}", p_b + p_i
+                    if best:
+                        labels[t] = best
+        return _repair_bio(labels)
+
+    def _marginal(self, label: str, t: int) -> float:
+        """Marginal probability of ``label`` at position ``t`` (0 for labels the model lacks)."""
+        return float(self._tagger.marginal(label, t)) if label in self._labels else 0.0
 
     def tag(self, tokens: Sequence[str]) -> list[str]:
         """Return one BIO label per token."""
         if not tokens:
             return []
-        feats = sentence_features(tokens, self.resources)
-        with self._lock:
-            labels: list[str] = list(self._tagger.tag(feats))
-        return _repair_bio(labels)
+        return self._decode(sentence_features(tokens, self.resources))
+
+    def tag_document(self, sentences: Sequence[Sequence[str]]) -> list[list[str]]:
+        """Tag consecutive sentences of one text, using evidence from nearby sentences."""
+        return [self._decode(f) for f in document_features(sentences, self.resources)]
 
 
 def _repair_bio(labels: list[str]) -> list[str]:
@@ -421,9 +570,8 @@ def tag_tokens(tokens: list[str]) -> list[str]:
 
 
 def tag_sentences(sentences: list[list[str]]) -> list[list[str]]:
-    """Tag several tokenized sentences."""
-    tagger = load_tagger()
-    return [tagger.tag(s) for s in sentences]
+    """Tag consecutive tokenized sentences of one text (mentions in nearby sentences inform each other)."""
+    return load_tagger().tag_document(sentences)
 
 
 # --- evaluation (seqeval-style, exact span + type, micro-averaged) --------------------------------
