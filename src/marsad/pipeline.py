@@ -10,6 +10,7 @@ from marsad.extract import extract
 from marsad.ingest.files import iter_documents
 from marsad.models import Page, RawDocument, Rejection
 from marsad.store.base import Store
+from marsad.stories.stage import run_stage
 
 
 @dataclass(slots=True)
@@ -60,7 +61,11 @@ def ingest_documents(
     """Store every document of ``items``; commits every ``ingest_batch_size`` documents."""
     report = IngestReport()
     batch = int(settings.get("ingest_batch_size", 500))
+    # The incremental dedup + stories stage runs on each committed batch's new articles.
+    # (Setting to add to settings.py: "dedup_on_ingest", default True.)
+    derive = bool(settings.get("dedup_on_ingest", True))
     pending = 0
+    batch_ids: list[int] = []
     store.begin()
     try:
         for item in items:
@@ -76,14 +81,20 @@ def ingest_documents(
                 report.articles += len(added.article_ids)
                 report.duplicates += added.duplicates
                 report.article_ids.extend(added.article_ids)
+                batch_ids.extend(added.article_ids)
             pending += 1
             if pending >= batch:
                 store.commit()
+                if derive:
+                    run_stage(store, batch_ids)
+                batch_ids = []
                 store.begin()
                 pending = 0
             if progress is not None:
                 progress(1)
         store.commit()
+        if derive:
+            run_stage(store, batch_ids)
     except BaseException:
         # Keep every batch already committed; drop only the half-written one.
         store.rollback()

@@ -1,8 +1,10 @@
 """Content fingerprints: an exact-content hash and a seeded MinHash signature with LSH band keys.
 
-Everything here is deterministic across processes and machines (rensa's own hash, a fixed seed,
-BLAKE2 for band keys; never Python's salted ``hash()``), so fingerprints can be stored once and new
-articles compared against the whole store incrementally.
+Everything here is deterministic across processes and machines (SHA-256 for the content hash,
+rensa's Rust hasher for words, fixed splitmix64 mixing for shingles and band keys, a fixed MinHash
+seed; never Python's salted ``hash()``), so fingerprints are stored once and each new article is
+compared against the whole store incrementally. ``fingerprint_id()`` names the scheme, including
+the rensa version, and the store refuses rows made with another one.
 """
 
 from __future__ import annotations
@@ -22,20 +24,21 @@ from marsad.text.tokens import words
 #: Bump when shingling, hashing or banding changes: stored fingerprints then go stale.
 FINGERPRINT_VERSION = 1
 #: Words per shingle. 3-word shingles make a light edit (a changed date, a dropped sentence)
-#: cost few shingles while unrelated texts share almost none (SaudiNewsNet: wire copies 0.6-1.0,
-#: same-template press releases about different events 0.1-0.3).
+#: cost few shingles while unrelated texts share almost none; on SaudiNewsNet the labelled
+#: same-template telegrams to different countries still reach 0.34-0.41 (see NEAR_THRESHOLD).
 SHINGLE_WORDS = 3
 #: MinHash permutations: 128 gives a Jaccard estimate within about ±0.09 (2 sigma) at J=0.5.
 NUM_PERM = 128
 #: Fixed seed so signatures are reproducible across runs (the date of the first SaudiNewsNet day).
 SEED = 20150721
 #: LSH banding 32 bands x 4 rows: a pair at J=0.5 is a candidate with probability 0.88, at
-#: J=0.7 0.9997, at J=0.2 0.05; the S-curve threshold is (1/32)^(1/4) ~= 0.42, below NEAR_THRESHOLD.
+#: J=0.6 0.988, at J=0.7 0.9998, at J=0.2 0.05; the S-curve threshold is (1/32)^(1/4) ~= 0.42, below NEAR_THRESHOLD.
 BANDS = 32
 ROWS = NUM_PERM // BANDS
-#: Estimated Jaccard at or above which two articles are near duplicates. Chosen on SaudiNewsNet:
-#: every pair above 0.5 in the labelled sample (tests/data/pairs/near-duplicates.jsonl) is the
-#: same wire text; between 0.3 and 0.5 are mostly same-template stories about different events.
+#: Estimated Jaccard at or above which two articles are near duplicates. Chosen on the labelled
+#: SaudiNewsNet sample (tests/data/pairs/near-duplicates.jsonl): all 32 pairs at >= 0.5 are edited
+#: copies of one text; of the 16 at 0.3-0.5 only 8 are, and both press-release templates about
+#: different events (telegrams to different countries, 0.34 and 0.41) sit there.
 NEAR_THRESHOLD = 0.5
 
 
@@ -43,7 +46,7 @@ NEAR_THRESHOLD = 0.5
 def fingerprint_id() -> str:
     """Return the identity of the fingerprint scheme (stored in the store; a mismatch means re-derive)."""
     return (
-        f"fp{FINGERPRINT_VERSION}-norm{NORMALIZER_VERSION}-rensa{version('rensa')}"
+        f"fp{FINGERPRINT_VERSION}-norm{NORMALIZER_VERSION}-rensa{version('rensa')}a{rensa.RMinHash.ALGORITHM_VERSION}"
         f"-k{SHINGLE_WORDS}-p{NUM_PERM}-s{SEED}-b{BANDS}"
     )
 
@@ -74,37 +77,96 @@ def content_hash(ws: Sequence[str]) -> str:
 
 
 def shingles(ws: Sequence[str], k: int = SHINGLE_WORDS) -> list[str]:
-    """Return the word k-shingles of ``ws`` (the whole text as one shingle if it is shorter than k)."""
+    """Return the word k-shingles of ``ws`` as strings (the whole text as one if shorter than k)."""
     if len(ws) <= k:
         return [" ".join(ws)] if ws else []
     return [" ".join(ws[i : i + k]) for i in range(len(ws) - k + 1)]
 
 
+# Odd 64-bit multipliers (from splitmix64) that mix word hashes into a position-aware shingle hash.
+_MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB))
+
+
+def word_hashes(word_lists: Sequence[Sequence[str]]) -> list[np.ndarray]:
+    """Return stable 64-bit hashes of every word, list by list (rensa's Rust hasher, in one call)."""
+    return [
+        np.asarray(h, dtype=np.uint64)
+        for h in rensa.RMinHash.hash_token_sets([list(ws) for ws in word_lists])
+    ]
+
+
+def shingle_hashes(h: np.ndarray, k: int = SHINGLE_WORDS) -> np.ndarray:
+    """Return the distinct 64-bit hashes of the k-shingles of a word-hash sequence (vectorized, sorted)."""
+    if len(h) == 0:
+        return np.zeros(0, dtype=np.uint64)
+    if len(h) <= k:
+        k = len(h)
+    n = len(h) - k + 1
+    acc = np.zeros(n, dtype=np.uint64)
+    for i in range(k):
+        acc ^= h[i : i + n] * _MIX[i % len(_MIX)]
+        acc = (acc << np.uint64(7)) | (acc >> np.uint64(57))
+    return np.unique(acc)
+
+
 def minhash(items: Sequence[str]) -> np.ndarray:
-    """Return the seeded MinHash signature (uint32, NUM_PERM values) of a set of shingles."""
+    """Return the seeded MinHash signature of a set of string items (used for titles and ad-hoc text)."""
     m = rensa.RMinHash(NUM_PERM, SEED)
     if items:
         m.update(list(items))
     return np.asarray(m.digest(), dtype=np.uint32)
 
 
+def signatures(hash_sets: Sequence[np.ndarray]) -> np.ndarray:
+    """Return the MinHash signatures (rows, uint32) of several shingle-hash sets in one call."""
+    if not hash_sets:
+        return np.zeros((0, NUM_PERM), dtype=np.uint32)
+    offsets = np.zeros(len(hash_sets) + 1, dtype=np.uint64)
+    offsets[1:] = np.cumsum([len(x) for x in hash_sets])
+    flat = np.concatenate(hash_sets).astype(np.uint64) if offsets[-1] else np.zeros(0, dtype=np.uint64)
+    rows = rensa.RMinHash.digest_matrix_from_flat_token_hashes(flat, offsets, NUM_PERM, SEED).to_rows()
+    return np.asarray(rows, dtype=np.uint32).reshape(len(hash_sets), NUM_PERM)
+
+
+def _mix64(x: np.ndarray) -> np.ndarray:
+    # splitmix64 finalizer: a stable, well-spread 64-bit mix (no salt, same on every machine).
+    x = x ^ (x >> np.uint64(30))
+    x = x * np.uint64(0xBF58476D1CE4E5B9)
+    x = x ^ (x >> np.uint64(27))
+    x = x * np.uint64(0x94D049BB133111EB)
+    out: np.ndarray = x ^ (x >> np.uint64(31))
+    return out
+
+
+def band_key_matrix(sigs: np.ndarray) -> np.ndarray:
+    """Return the LSH band keys (int64, one column per band) of signature rows."""
+    bands = sigs.astype(np.uint64).reshape(len(sigs), BANDS, ROWS)
+    acc = np.broadcast_to(_mix64(np.arange(1, BANDS + 1, dtype=np.uint64)), (len(sigs), BANDS)).copy()
+    for r in range(ROWS):
+        acc = _mix64(acc ^ bands[:, :, r])
+    return acc.view(np.int64)
+
+
 def band_keys(signature: np.ndarray) -> tuple[int, ...]:
-    """Return one signed 64-bit key per LSH band (band number included, so bands never collide)."""
-    raw = signature.astype("<u4").tobytes()
-    width = ROWS * 4
-    keys = []
-    for b in range(BANDS):
-        h = hashlib.blake2b(raw[b * width : (b + 1) * width], digest_size=8, person=b"marsad-lsh", salt=b.to_bytes(2, "little"))
-        keys.append(int.from_bytes(h.digest(), "little", signed=True))
-    return tuple(keys)
+    """Return one signed 64-bit key per LSH band (band number mixed in, so bands never collide)."""
+    return tuple(int(k) for k in band_key_matrix(signature.reshape(1, -1))[0])
+
+
+def fingerprints(items: Sequence[tuple[str | None, str]]) -> list[Fingerprint]:
+    """Return the fingerprints of ``(title, body)`` items, MinHash computed for the batch at once."""
+    word_lists = [content_words(t, b) for t, b in items]
+    sets = [shingle_hashes(h) for h in word_hashes(word_lists)]
+    sigs = signatures(sets)
+    keys = band_key_matrix(sigs).tolist()
+    return [
+        Fingerprint(content_hash(ws), sig, tuple(k), len(hs))
+        for ws, hs, sig, k in zip(word_lists, sets, sigs, keys, strict=True)
+    ]
 
 
 def fingerprint(title: str | None, body: str) -> Fingerprint:
     """Return the fingerprint of one article."""
-    ws = content_words(title, body)
-    sh = shingles(ws)
-    sig = minhash(sh)
-    return Fingerprint(content_hash(ws), sig, band_keys(sig), len(set(sh)))
+    return fingerprints([(title, body)])[0]
 
 
 def signature_from_bytes(data: bytes) -> np.ndarray:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -73,5 +73,86 @@ class Store(Protocol):
     def sources(self) -> list[tuple[str, int]]:
         """Return article counts per source."""
 
+    # -- dedup and stories (the incremental stages' state) --------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        """Return a meta value, or None."""
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Set a meta value."""
+
+    def article_texts(self, ids: Sequence[int]) -> list[dict[str, Any]]:
+        """Return id, url, source, title, date and text of the given articles."""
+
+    def article_rows(self, ids: Sequence[int]) -> dict[int, ArticleRow]:
+        """Return the listing form of the given articles, by id."""
+
+    def ids_without_fingerprint(self, limit: int | None = None) -> list[int]:
+        """Return ids of articles not yet fingerprinted."""
+
+    def ids_without_story(self, limit: int | None = None) -> list[int]:
+        """Return ids of articles not yet in a story."""
+
+    def add_fingerprint(self, article_id: int, content_hash: str, signature: bytes, shingles: int, band_keys: Sequence[int]) -> None:
+        """Store an article's fingerprint and LSH band keys."""
+
+    def same_content(self, content_hash: str) -> list[int]:
+        """Return ids of articles with this content hash."""
+
+    def lsh_candidates(self, band_keys: Sequence[int]) -> list[int]:
+        """Return ids of articles sharing an LSH band key."""
+
+    def signatures(self, ids: Sequence[int]) -> dict[int, bytes]:
+        """Return MinHash signatures by article id."""
+
+    def add_duplicate(self, a: int, b: int, kind: str, score: float) -> None:
+        """Record a duplicate pair."""
+
+    def duplicate_pairs(self, ids: Sequence[int] | None = None) -> list[tuple[int, int, str, float]]:
+        """Return duplicate pairs (all, or touching ``ids``)."""
+
+    def put_embedding(self, article_id: int, vector: bytes) -> None:
+        """Store an article's embedding."""
+
+    def embeddings(self, ids: Sequence[int]) -> dict[int, bytes]:
+        """Return embeddings by article id."""
+
+    def add_terms(self, terms: Sequence[str]) -> None:
+        """Count one more document for each term."""
+
+    def put_terms(self, article_id: int, terms: Sequence[str]) -> None:
+        """Store an article's content terms."""
+
+    def article_terms(self, ids: Sequence[int]) -> dict[int, list[str]]:
+        """Return stored content terms by article id."""
+
+    def term_df(self, terms: Sequence[str]) -> dict[str, int]:
+        """Return document frequencies of terms."""
+
+    def new_story(self) -> int:
+        """Create an empty story."""
+
+    def assign_story(self, article_id: int, story_id: int, date: str | None, score: float) -> None:
+        """Put an article in a story."""
+
+    def window_articles(self, since: str) -> list[tuple[int, int]]:
+        """Return (article id, story id) of story members dated at or after ``since``."""
+
+    def story_members(self, story_id: int) -> list[int]:
+        """Return a story's article ids."""
+
+    def story_of(self, article_ids: Sequence[int]) -> dict[int, int]:
+        """Return story ids of articles."""
+
+    def move_story(self, source_id: int, target_id: int) -> None:
+        """Merge one story into another."""
+
+    def update_story(self, story_id: int, title: str | None, first_seen: str | None, last_seen: str | None, size: int) -> None:
+        """Set a story's summary fields."""
+
+    def stories(self, since: str | None = None) -> list[dict[str, Any]]:
+        """Return stories with their articles."""
+
     def close(self) -> None:
         """Close the store."""
+

@@ -105,6 +105,10 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX story_articles_story ON story_articles(story_id);
     CREATE INDEX story_articles_date ON story_articles(date);
     """,
+    # 3: each article's content terms (headline + lead), computed once by the stories stage.
+    """
+    CREATE TABLE article_terms (article_id INTEGER PRIMARY KEY REFERENCES articles(id), terms TEXT NOT NULL);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -451,6 +455,19 @@ class SQLiteStore:
         self.conn.executemany(
             "INSERT INTO term_df(term, n) VALUES (?, 1) ON CONFLICT(term) DO UPDATE SET n = n + 1", [(t,) for t in set(terms)]
         )
+
+    def put_terms(self, article_id: int, terms: Sequence[str]) -> None:
+        """Store an article's content terms (space-separated)."""
+        self.conn.execute("INSERT OR REPLACE INTO article_terms(article_id, terms) VALUES (?,?)", (article_id, " ".join(terms)))
+
+    def article_terms(self, ids: Sequence[int]) -> dict[int, list[str]]:
+        """Return stored content terms by article id."""
+        out: dict[int, list[str]] = {}
+        for chunk in _chunks(sorted(set(ids))):
+            marks = ",".join("?" * len(chunk))
+            for r in self.conn.execute(f"SELECT article_id, terms FROM article_terms WHERE article_id IN ({marks})", chunk):
+                out[int(r[0])] = str(r[1]).split()
+        return out
 
     def term_df(self, terms: Sequence[str]) -> dict[str, int]:
         """Return document frequencies of the given terms (absent terms are left out)."""

@@ -1,0 +1,119 @@
+"""CLI verbs of the dedup and stories stages: ``duplicates``, ``similarity``, ``stories``, ``related``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from marsad.cli import DbOption, JsonOption, _print_json, _store, app
+from marsad.dedup.near import duplicate_groups
+from marsad.dedup.similarity import pair_scores
+from marsad.errors import InputError
+from marsad.stories.cluster import related_articles
+from marsad.stories.stage import catch_up
+
+
+@app.command()
+def duplicates(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """List groups of exact, near (MinHash Jaccard) and paraphrase duplicates in the store."""
+    store = _store(db)
+    try:
+        catch_up(store)
+        groups = duplicate_groups(store)
+    finally:
+        store.close()
+    if as_json:
+        _print_json(groups)
+        return
+    for g in groups:
+        typer.echo(f"── {g['kind']} ({g['score']:.2f}), {len(g['members'])} articles")
+        for m in g["members"]:
+            typer.echo(f"   {m['id']:>7}  {(m['source'] or '-')[:14]:14}  {m['title'] or '(untitled)'}")
+
+
+@app.command()
+def similarity(
+    pairs: Annotated[Path, typer.Option("--pairs", help='JSON lines {"id", "text1", "text2"}.')],
+) -> None:
+    """Score text pairs: prints JSON lines {"id", "score"}, score in [0, 1] (1 = same story told the same way)."""
+    if not pairs.is_file():
+        raise InputError(f"{pairs}: no such file")
+    items: list[dict[str, Any]] = []
+    for n, line in enumerate(pairs.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            items.append({"id": item["id"], "text1": str(item["text1"]), "text2": str(item["text2"])})
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise InputError(f'{pairs}:{n}: expected {{"id", "text1", "text2"}} ({exc})') from exc
+    scores = pair_scores([(i["text1"], i["text2"]) for i in items])
+    for item, score in zip(items, scores, strict=True):
+        sys.stdout.write(json.dumps({"id": item["id"], "score": score}, ensure_ascii=False) + "\n")
+
+
+@app.command()
+def stories(
+    db: DbOption = None,
+    since: Annotated[
+        str | None, typer.Option(help="Only stories last seen on or after this date (YYYY-MM-DD).")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List stories (every article belongs to one, single-article stories included), newest first."""
+    store = _store(db)
+    try:
+        catch_up(store)
+        rows = store.stories(since)
+    finally:
+        store.close()
+    data = [
+        {
+            "id": s["id"],
+            "title": s["title"],
+            "first_seen": s["first_seen"],
+            "last_seen": s["last_seen"],
+            "sources": sorted({a["source"] for a in s["articles"] if a["source"]}),
+            "articles": s["articles"],
+        }
+        for s in rows
+    ]
+    if as_json:
+        _print_json(data)
+        return
+    for s in data:
+        typer.echo(
+            f"── story {s['id']}: {s['title'] or '(untitled)'}  [{len(s['articles'])} articles, {', '.join(s['sources'])}]"
+        )
+        if len(s["articles"]) > 1:
+            for a in s["articles"]:
+                typer.echo(f"   {a['id']:>7}  {(a['source'] or '-')[:14]:14}  {a['title'] or '(untitled)'}")
+
+
+@app.command()
+def related(
+    article_id: Annotated[int, typer.Argument(help="Article id (from `marsad articles`).")],
+    db: DbOption = None,
+    k: Annotated[int, typer.Option("--k", help="How many related articles.", min=1)] = 10,
+    as_json: JsonOption = False,
+) -> None:
+    """Show articles of other stories close to one article, one per story."""
+    store = _store(db)
+    try:
+        if store.article(article_id) is None:
+            raise InputError(f"no article with id {article_id}")
+        catch_up(store)
+        rows = related_articles(store, article_id, k)
+    finally:
+        store.close()
+    if as_json:
+        _print_json(rows)
+        return
+    for r in rows:
+        typer.echo(
+            f"{r['id']:>7}  {r['score']:.2f}  {(r['source'] or '-')[:14]:14}  {r['title'] or '(untitled)'}"
+        )

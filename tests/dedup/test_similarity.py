@@ -1,0 +1,83 @@
+"""Headline / pair similarity: the seed page's related list and the ``marsad similarity`` verb."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from marsad.dedup.similarity import group_items, pair_scores, similarity_matrix
+from marsad.extract.plaintext import parse_text
+from marsad.models import Page
+from marsad.settings import default
+from tests.conftest import run_cli
+
+
+@pytest.fixture(scope="module")
+def page(seed_text: str) -> Page:
+    return parse_text(seed_text, "seed")
+
+
+def test_seed_related_groups(page: Page) -> None:
+    groups = [r.group for r in page.related]
+    assert len(groups) == 10
+    assert groups[1] == groups[2] and groups[7] == groups[8]
+    apart = [groups[i] for i in (0, 5, 6, 9)]
+    assert len(set(apart)) == 4
+    assert not set(apart) & {groups[1], groups[7]}
+    # Recomputing from the public functions gives the same grouping.
+    scores = similarity_matrix([r.text for r in page.related])
+    assert group_items(scores, float(default("related_group_threshold"))) == groups
+
+
+def test_item_6_is_the_second_articles_story(page: Page) -> None:
+    second = page.articles[1]
+    assert second.title_text is not None
+    items = [r.text for r in page.related]
+    # Title-based: the second article's headline is closest to item 6 and over the grouping threshold.
+    scores = similarity_matrix([second.title_text, *items])[0, 1:]
+    assert int(np.argmax(scores)) == 5
+    assert scores[5] >= float(default("related_group_threshold"))
+    # ...and it is not the first article's story (same actors: North Korea, Russia, nuclear).
+    first_title = page.articles[0].title_text or page.articles[0].paragraphs[0].text
+    assert similarity_matrix([first_title, items[5]])[0, 1] < float(default("related_group_threshold"))
+
+
+def test_pair_scores_range_and_order() -> None:
+    same = "وصول سفينة درب الخير الإغاثية إلى ميناء عدن محملة بالمواد الغذائية والطبية"
+    para = "سفينة درب الخير أكبر سفينة إغاثية سعودية تصل إلى ميناء عدن"
+    other = "الاتحاد يخسر أولى مبارياته الودية في معسكره المقام في إيطاليا"
+    s = pair_scores([(same, same), (same, para), (same, other), ("", other)])
+    assert all(0.0 <= x <= 1.0 for x in s)
+    assert s[0] == pytest.approx(1.0, abs=1e-3)
+    assert s[0] > s[1] > s[2]
+    assert s[2] < 0.4
+
+
+def test_similarity_cli(tmp_path: Path) -> None:
+    pairs = tmp_path / "pairs.jsonl"
+    lines = [
+        {
+            "id": "a",
+            "text1": "روسيا تصادق على معاهدة دفاع مشترك مع كوريا الشمالية",
+            "text2": "مجلس الاتحاد الروسي يصادق على معاهدة دفاع مشترك مع كوريا الشمالية",
+        },
+        {
+            "id": 7,
+            "text1": "روسيا تصادق على معاهدة دفاع مشترك مع كوريا الشمالية",
+            "text2": "أول تعليق من كوريا الجنوبية بعد فوز ترامب",
+        },
+    ]
+    pairs.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n", encoding="utf-8")
+    out = run_cli("similarity", "--pairs", str(pairs))
+    assert out.returncode == 0, out.stderr
+    rows = [json.loads(x) for x in out.stdout.splitlines()]
+    assert [r["id"] for r in rows] == ["a", 7]
+    assert all(set(r) == {"id", "score"} and 0 <= r["score"] <= 1 for r in rows)
+    assert rows[0]["score"] > rows[1]["score"]
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": 1}\n', encoding="utf-8")
+    out = run_cli("similarity", "--pairs", str(bad))
+    assert out.returncode == 2 and "bad.jsonl:1" in out.stderr
