@@ -12,10 +12,9 @@ from typing import Annotated, Any
 import typer
 
 from marsad.errors import InputError, MarsadError
-from marsad.extract import extract
 from marsad.ingest.files import expand_paths
 from marsad.models import RawDocument, Rejection
-from marsad.pipeline import ingest_paths
+from marsad.pipeline import ingest_paths, process
 from marsad.settings import load_settings
 from marsad.store import Store, open_store
 
@@ -54,7 +53,7 @@ def parse(
     docs = [d for p in expand_paths([str(file)]) for d in _documents(p, settings)]
     outputs: list[dict[str, Any]] = []
     for doc in docs:
-        result = doc if isinstance(doc, Rejection) else extract(doc, settings)
+        result = process(doc, settings)
         if isinstance(result, Rejection):
             raise InputError(f"{result.source}: rejected ({result.reason}) {result.detail}".rstrip())
         outputs.append(result.to_dict())

@@ -42,12 +42,30 @@ class IngestReport:
         }
 
 
+def enrich(page: Page, settings: dict[str, Any]) -> Page:
+    """Run the per-page language stages on an extracted page: entities, then keywords."""
+    if bool(settings.get("entities_on_ingest", True)):
+        from marsad.entities.canonical import annotate
+        from marsad.entities.keywords import add_keywords
+
+        try:
+            annotate(page.text, page.articles)
+            for article in page.articles:
+                add_keywords(page.text, article)
+        except Exception as exc:  # the page is still worth storing without its entities
+            for article in page.articles:
+                article.extras["entities"] = []
+                article.extras["entities_error"] = f"{type(exc).__name__}: {exc}"
+    return page
+
+
 def process(raw: RawDocument | Rejection, settings: dict[str, Any]) -> Page | Rejection:
     """Run the per-document stages; any unexpected failure becomes a recorded rejection."""
     if isinstance(raw, Rejection):
         return raw
     try:
-        return extract(raw, settings)
+        result = extract(raw, settings)
+        return result if isinstance(result, Rejection) else enrich(result, settings)
     except Exception as exc:  # one bad document must never stop a crawl-sized run
         return Rejection(raw.uri, "internal_error", f"{type(exc).__name__}: {exc}")
 

@@ -57,11 +57,10 @@ def _nested_html(p: Path) -> None:
 
 
 def _zip_bomb(p: Path) -> None:
-    with zipfile.ZipFile(p, "w", zipfile.ZIP_DEFLATED) as zf:
-        with zf.open("bomb.txt", "w", force_zip64=True) as member:
-            block = b"\x00" * (1 << 20)
-            for _ in range(300):  # 300 MB of zeros compress to ~300 KB
-                member.write(block)
+    with zipfile.ZipFile(p, "w", zipfile.ZIP_DEFLATED) as zf, zf.open("bomb.txt", "w", force_zip64=True) as member:
+        block = b"\x00" * (1 << 20)
+        for _ in range(300):  # 300 MB of zeros compress to ~300 KB
+            member.write(block)
 
 
 def _zip_traversal(p: Path) -> None:

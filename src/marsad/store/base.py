@@ -153,6 +153,12 @@ class Store(Protocol):
     def stories(self, since: str | None = None) -> list[dict[str, Any]]:
         """Return stories with their articles."""
 
+    def entities(self, type: str | None = None, limit: int | None = None, offset: int = 0) -> list[dict[str, Any]]:
+        """List entities with counts and surface forms."""
+
+    def entity(self, entity_id: str) -> dict[str, Any] | None:
+        """Return one entity with timeline, co-occurring entities and articles."""
+
     def close(self) -> None:
         """Close the store."""
 

@@ -109,6 +109,27 @@ MIGRATIONS: tuple[str, ...] = (
     """
     CREATE TABLE article_terms (article_id INTEGER PRIMARY KEY REFERENCES articles(id), terms TEXT NOT NULL);
     """,
+    # 4: canonical entities, the keys that identify them across articles, and their mentions.
+    """
+    CREATE TABLE entities (id TEXT PRIMARY KEY, type TEXT NOT NULL, name TEXT NOT NULL);
+    CREATE TABLE entity_aliases (
+        key TEXT NOT NULL,
+        type TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        entity_id TEXT NOT NULL REFERENCES entities(id),
+        PRIMARY KEY (key, type, kind, entity_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE mentions (
+        id INTEGER PRIMARY KEY,
+        article_id INTEGER NOT NULL REFERENCES articles(id),
+        entity_id TEXT NOT NULL REFERENCES entities(id),
+        start INTEGER NOT NULL,
+        "end" INTEGER NOT NULL,
+        text TEXT NOT NULL
+    );
+    CREATE INDEX mentions_entity ON mentions(entity_id, article_id);
+    CREATE INDEX mentions_article ON mentions(article_id);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -223,6 +244,9 @@ class SQLiteStore:
         ids: list[int] = []
         dups = 0
         for position, article in enumerate(page.articles):
+            found = article.extras.get("entities")
+            if isinstance(found, list) and found:
+                self._resolve_entities(found)
             d = article.to_dict()
             cur = self.conn.execute(
                 "INSERT OR IGNORE INTO articles(content_key, page_id, position, url, source, title, date,"
@@ -245,9 +269,118 @@ class SQLiteStore:
             )
             if cur.rowcount == 1:
                 ids.append(int(cur.lastrowid or 0))
+                if isinstance(found, list) and found:
+                    self.conn.executemany(
+                        'INSERT INTO mentions(article_id, entity_id, start, "end", text) VALUES (?,?,?,?,?)',
+                        [(ids[-1], m["id"], m["start"], m["end"], m["text"]) for m in found],
+                    )
             else:
                 dups += 1
         return AddResult(page_id=page_id, new_page=True, article_ids=ids, duplicates=dups)
+
+    # -- entities --------------------------------------------------------------------------------
+
+    def _resolve_entities(self, mentions: list[dict[str, Any]]) -> None:
+        """Give each mention the store's id for its entity: a known one by key, else register it."""
+        from marsad.entities.canonical import alias_keys
+
+        mapping: dict[str, str] = {}
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for m in mentions:
+            groups.setdefault(str(m["id"]), []).append(m)
+        for local_id, group in groups.items():
+            typ, name = str(group[0]["type"]), str(group[0]["name"])
+            stored = self._lookup_entity(local_id, typ, name)
+            if stored is None:
+                stored = local_id
+                self.conn.execute("INSERT OR IGNORE INTO entities(id, type, name) VALUES (?,?,?)", (stored, typ, name))
+            aliases = {a for form in {name, *(str(m["text"]) for m in group)} for a in alias_keys(form, typ)}
+            self.conn.executemany(
+                "INSERT OR IGNORE INTO entity_aliases(key, type, kind, entity_id) VALUES (?,?,?,?)",
+                [(key, typ, kind, stored) for key, kind in aliases],
+            )
+            mapping[local_id] = stored
+        names = dict(self.conn.execute(f"SELECT id, name FROM entities WHERE id IN ({','.join('?' * len(mapping))})", list(set(mapping.values()))).fetchall()) if mapping else {}
+        for m in mentions:
+            m["id"] = mapping[str(m["id"])]
+            m["name"] = names.get(m["id"], m["name"])
+
+    def _lookup_entity(self, local_id: str, typ: str, name: str) -> str | None:
+        from marsad.entities.canonical import alias_keys
+
+        if self.conn.execute("SELECT 1 FROM entities WHERE id=?", (local_id,)).fetchone():
+            return local_id
+        for key, kind in alias_keys(name, typ):
+            if kind != "name":
+                continue
+            rows = {r[0] for r in self.conn.execute(
+                "SELECT entity_id FROM entity_aliases WHERE key=? AND type=? AND kind='name'", (key, typ))}
+            if len(rows) == 1:
+                return str(rows.pop())
+            if typ == "PER" and " " not in name.strip():
+                # A bare surname joins the one known person with that surname (بوتين → فلاديمير بوتين).
+                rows = {r[0] for r in self.conn.execute(
+                    "SELECT entity_id FROM entity_aliases WHERE key=? AND type='PER' AND kind='surname'", (key,))}
+                if len(rows) == 1:
+                    return str(rows.pop())
+        return None
+
+    def entities(self, type: str | None = None, limit: int | None = None, offset: int = 0) -> list[dict[str, Any]]:
+        """Return entities with mention and article counts and their surface forms, most mentioned first."""
+        sql = (
+            "SELECT e.id, e.type, e.name, count(m.id) AS mentions, count(DISTINCT m.article_id) AS articles"
+            " FROM entities e JOIN mentions m ON m.entity_id = e.id"
+        )
+        args: list[Any] = []
+        if type:
+            sql += " WHERE e.type=?"
+            args.append(type)
+        sql += " GROUP BY e.id ORDER BY mentions DESC, e.name LIMIT ? OFFSET ?"
+        args += [-1 if limit is None else limit, offset]
+        out = [dict(r) for r in self.conn.execute(sql, args)]
+        for e in out:
+            forms = self.conn.execute(
+                "SELECT text, count(*) AS n FROM mentions WHERE entity_id=? GROUP BY text ORDER BY n DESC, text LIMIT 20",
+                (e["id"],),
+            )
+            e["forms"] = {r["text"]: r["n"] for r in forms}
+        return out
+
+    def entity(self, entity_id: str) -> dict[str, Any] | None:
+        """Return one entity with its mentions per day, co-occurring entities and recent articles."""
+        row = self.conn.execute("SELECT id, type, name FROM entities WHERE id=?", (entity_id,)).fetchone()
+        if row is None:
+            return None
+        out = dict(row)
+        out["forms"] = {r[0]: r[1] for r in self.conn.execute(
+            "SELECT text, count(*) FROM mentions WHERE entity_id=? GROUP BY text ORDER BY 2 DESC", (entity_id,))}
+        out["timeline"] = [
+            {"date": r[0], "mentions": r[1]}
+            for r in self.conn.execute(
+                "SELECT substr(coalesce(a.date, a.ingested_at), 1, 10) AS day, count(*) FROM mentions m"
+                " JOIN articles a ON a.id = m.article_id WHERE m.entity_id=? GROUP BY day ORDER BY day",
+                (entity_id,),
+            )
+        ]
+        out["cooccurring"] = [
+            {"id": r[0], "type": r[1], "name": r[2], "articles": r[3]}
+            for r in self.conn.execute(
+                "SELECT e.id, e.type, e.name, count(DISTINCT o.article_id) AS n FROM mentions m"
+                " JOIN mentions o ON o.article_id = m.article_id AND o.entity_id != m.entity_id"
+                " JOIN entities e ON e.id = o.entity_id WHERE m.entity_id=?"
+                " GROUP BY e.id ORDER BY n DESC, e.name LIMIT 20",
+                (entity_id,),
+            )
+        ]
+        out["articles"] = [
+            ArticleRow(r[0], r[1], r[2], r[3], r[4]).to_dict()
+            for r in self.conn.execute(
+                "SELECT DISTINCT a.id, a.url, a.source, a.title, a.date FROM mentions m JOIN articles a ON a.id = m.article_id"
+                " WHERE m.entity_id=? ORDER BY a.date DESC, a.id DESC LIMIT 50",
+                (entity_id,),
+            )
+        ]
+        return out
 
     def add_rejection(self, rejection: Rejection) -> None:
         """Record why an input was not stored."""

@@ -1,0 +1,90 @@
+"""Entity verbs: ``marsad entities``, ``marsad entity`` and ``marsad tag --conll``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from marsad.cli import DbOption, JsonOption, _print_json, _store, app
+from marsad.errors import InputError
+
+TYPES = ("PER", "LOC", "ORG", "MISC")
+
+
+@app.command()
+def entities(
+    db: DbOption = None,
+    type: Annotated[str | None, typer.Option("--type", help="Only PER, LOC, ORG or MISC.")] = None,
+    limit: Annotated[int | None, typer.Option(help="Show at most this many.", min=0)] = 50,
+    as_json: JsonOption = False,
+) -> None:
+    """List canonical entities with mention counts and the spellings seen."""
+    if type is not None and type.upper() not in TYPES:
+        raise InputError(f"--type must be one of {', '.join(TYPES)}")
+    store = _store(db)
+    try:
+        rows = store.entities(type=type.upper() if type else None, limit=limit)
+    finally:
+        store.close()
+    if as_json:
+        _print_json(rows)
+        return
+    for e in rows:
+        forms = " / ".join(list(e["forms"])[:5])
+        typer.echo(f"{e['mentions']:>6}  {e['type']:4}  {e['name']}  [{forms}]  {e['id']}")
+
+
+@app.command()
+def entity(
+    entity_id: Annotated[str, typer.Argument(help="Entity id (from `marsad entities`).")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show one entity: spellings, mentions per day, co-occurring entities, articles."""
+    store = _store(db)
+    try:
+        data = store.entity(entity_id)
+    finally:
+        store.close()
+    if data is None:
+        raise InputError(f"no entity with id {entity_id}")
+    if as_json:
+        _print_json(data)
+        return
+    typer.echo(f"{data['name']} ({data['type']}) {data['id']}")
+    typer.echo("spellings: " + " / ".join(data["forms"]))
+    for day in data["timeline"]:
+        typer.echo(f"  {day['date']}  {'█' * min(60, day['mentions'])} {day['mentions']}")
+    if data["cooccurring"]:
+        typer.echo("with: " + "، ".join(f"{c['name']} ({c['articles']})" for c in data["cooccurring"][:10]))
+
+
+@app.command()
+def tag(
+    conll: Annotated[Path, typer.Option("--conll", help="One token per line (a second column is ignored), blank line between sentences.")],
+) -> None:
+    """Tag an ANERcorp-style token file and print ``token TAG`` lines (BIO with PERS/LOC/ORG/MISC)."""
+    from marsad.entities.ner import tag_sentences
+
+    if not conll.is_file():
+        raise InputError(f"{conll}: no such file")
+    try:
+        lines = conll.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{conll}: not UTF-8 text ({exc.reason})") from exc
+    sentences: list[list[str]] = [[]]
+    for line in lines:
+        token = line.split()[0] if line.strip() else ""
+        if token:
+            sentences[-1].append(token)
+        elif sentences[-1]:
+            sentences.append([])
+    sentences = [s for s in sentences if s]
+    out = sys.stdout
+    for tokens, labels in zip(sentences, tag_sentences(sentences), strict=True):
+        for tok, lab in zip(tokens, labels, strict=True):
+            out.write(f"{tok} {lab}\n")
+        out.write("\n")

@@ -1,0 +1,407 @@
+"""From tagged names to canonical entities: one entity per real-world thing, whatever the spelling.
+
+Mentions come from the trained tagger (marsad.entities.ner) plus two dictionaries that the tagger
+cannot know well: places with their nationality adjectives (الروسي → Russia, from CLDR + arwikicats)
+and well-known organisations (البنتاجون، الكرملين …). Within an article, mentions are merged by the
+transliteration-folding key after stripping proclitics (وبيونج يانج = بيونغ يانغ), by surname
+(بوتين after فلاديمير بوتين) and by a narrow fuzzy rule (one long vowel more or less: بوتين ≈ بوتن,
+never بوتين ≈ بوتان). The merged group's type is decided by vote, dictionaries first.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from marsad.models import Article, Field
+from marsad.text.fold import fold_key
+from marsad.text.normalize import normalize, normalize_text
+from marsad.text.stopwords import stopwords
+
+#: Bump when linking rules change (stored entity ids and mentions derived from them go stale).
+ENTITY_VERSION = 1
+TYPE_MAP = {"PERS": "PER", "PER": "PER", "LOC": "LOC", "ORG": "ORG", "MISC": "MISC"}
+# Order used to break type-vote ties: a person mislabelled as a place is the commoner tagger error.
+_TYPE_PRIORITY = {"PER": 3, "LOC": 2, "ORG": 1, "MISC": 0}
+#: Longest dictionary phrase looked up, in words ("المفوضية السامية لشؤون اللاجئين" is 4 after clitics).
+MAX_DICT_WORDS = 6
+#: Shortest name (letters, after clitic stripping) the fuzzy rule may touch; shorter names differ
+#: in one vowel too often (كيم/كريم are different people).
+FUZZY_MIN_LETTERS = 4
+_LONG_VOWELS = frozenset("اوي")
+_TOKEN = re.compile(r"[\w\u064B-\u065F\u0670]+|[^\w\s]")
+_SENTENCE_END = frozenset({".", "!", "?", "؟", "…"})
+# Proclitics that may be glued to a name: conjunction, then preposition; لل is ل + ال.
+_CONJ = ("و", "ف")
+_PREP = ("ب", "ل", "ك")
+
+
+@dataclass(slots=True)
+class Mention:
+    """A name in the page text: its span, tagger type, matching key and, once linked, its entity."""
+
+    text: str
+    start: int
+    end: int
+    type: str
+    key: str
+    source: str = "ner"
+    entity_id: str | None = None
+    kb_name: str | None = None
+
+
+@dataclass(slots=True)
+class Entity:
+    """A canonical entity of one article (ids are stable across articles)."""
+
+    id: str
+    type: str
+    name: str
+    forms: Counter[str] = field(default_factory=Counter)
+    mentions: list[Mention] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON form."""
+        return {"id": self.id, "type": self.type, "name": self.name, "forms": dict(self.forms.most_common())}
+
+
+# -- dictionaries ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class KBEntry:
+    """A dictionary entity: id, type and display name."""
+
+    id: str
+    type: str
+    name: str
+
+
+def _data(name: str) -> str:
+    return resources.files("marsad.entities").joinpath(f"data/{name}").read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=1)
+def dictionary() -> dict[tuple[str, ...], KBEntry]:
+    """Return normalized word tuples → entity, for places, nationality forms and organisations."""
+    out: dict[tuple[str, ...], KBEntry] = {}
+    for line in _data("organizations.tsv").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        ident, typ, name, aliases = line.split("\t")
+        for alias in aliases.split("|"):
+            out[tuple(fold_key_words(alias))] = KBEntry(ident, typ, name)
+    for line in _data("places.tsv").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        form, code, name = line.split("\t")
+        out.setdefault(tuple(fold_key_words(form)), KBEntry(f"iso3166:{code}", "LOC", name))
+    return out
+
+
+@lru_cache(maxsize=1)
+def gazetteer_types() -> dict[str, str]:
+    """Return fold key → type for the tagger's gazetteer (used only to vote on a group's type)."""
+    raw = resources.files("marsad.entities").joinpath("data/gazetteer.tsv.gz").read_bytes()
+    out: dict[str, str] = {}
+    for line in gzip.decompress(raw).decode("utf-8").splitlines():
+        parts = line.split("\t")
+        if len(parts) == 2 and parts[0] in TYPE_MAP:
+            out.setdefault(fold_key(parts[1]), TYPE_MAP[parts[0]])
+    return out
+
+
+def fold_key_words(text: str) -> list[str]:
+    """Return the per-word folding keys of ``text`` (punctuation dropped)."""
+    return [k for k in (fold_key(w) for w in normalize_text(text).split()) if k]
+
+
+# -- tokens and clitics ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Tok:
+    text: str
+    start: int
+    end: int
+
+
+def _sentences(text: str, base: int) -> list[list[_Tok]]:
+    out: list[list[_Tok]] = []
+    cur: list[_Tok] = []
+    for m in _TOKEN.finditer(text):
+        cur.append(_Tok(m.group(), base + m.start(), base + m.end()))
+        if m.group() in _SENTENCE_END:
+            out.append(cur)
+            cur = []
+    if cur:
+        out.append(cur)
+    return out
+
+
+def clitic_splits(word: str) -> list[tuple[int, str]]:
+    """Return ``(letters stripped, remainder)`` for the word and each proclitic reading, shortest strip first."""
+    norm = normalize_text(word)
+    out = [(0, norm)]
+    for conj in ("", *_CONJ):
+        if conj and not norm.startswith(conj):
+            continue
+        rest = norm[len(conj) :]
+        if conj and len(rest) >= 3:
+            out.append((len(conj), rest))
+        if rest.startswith("لل") and len(rest) > 4:
+            # ل + ال written لل: the name is ال + the rest (للأمم المتحدة → الأمم المتحدة). The alef is
+            # not in the original text, so the span keeps the whole word (strip count 0).
+            out.append((0, "ا" + rest[1:]))
+        elif rest[:1] in _PREP and len(rest) - 1 >= 3:
+            out.append((len(conj) + 1, rest[1:]))
+    return out
+
+
+def _original_offset(word: str, norm_chars: int) -> int:
+    """Return how many original characters of ``word`` make its first ``norm_chars`` normalized ones."""
+    n = normalize(word)
+    if norm_chars >= len(n.text):
+        return len(word)
+    return n.offsets[norm_chars]
+
+
+# -- mention detection -------------------------------------------------------------------------
+
+
+def _fields(article: Article) -> list[Field]:
+    return [f for f in (article.title, *article.headings, *article.paragraphs) if f is not None and f.span]
+
+
+def detect_mentions(page_text: str, article: Article) -> list[Mention]:
+    """Find name mentions in an article's title, headings and paragraphs (tagger + dictionaries)."""
+    from marsad.entities.ner import tag_sentences
+
+    sentences: list[list[_Tok]] = []
+    for f in _fields(article):
+        assert f.span is not None
+        sentences.extend(_sentences(page_text[f.span.start : f.span.end], f.span.start))
+    if not sentences:
+        return []
+    labels = tag_sentences([[t.text for t in s] for s in sentences])
+    ner: list[Mention] = []
+    for toks, labs in zip(sentences, labels, strict=True):
+        i = 0
+        while i < len(toks):
+            lab = labs[i]
+            if lab == "O" or "-" not in lab:
+                i += 1
+                continue
+            typ = lab.split("-", 1)[1]
+            j = i + 1
+            while j < len(toks) and labs[j] == f"I-{typ}":
+                j += 1
+            ner.append(_mention(page_text, toks[i:j], TYPE_MAP.get(typ, "MISC"), "ner"))
+            i = j
+    found = _dictionary_mentions(page_text, sentences)
+    return _merge_sources(ner, found)
+
+
+def _mention(page_text: str, toks: Sequence[_Tok], typ: str, source: str, kb: KBEntry | None = None) -> Mention:
+    start, end = toks[0].start, toks[-1].end
+    return Mention(page_text[start:end], start, end, typ, " ".join(fold_key_words(page_text[start:end])), source,
+                   kb.id if kb else None, kb.name if kb else None)
+
+
+def _dictionary_mentions(page_text: str, sentences: Iterable[list[_Tok]]) -> list[Mention]:
+    kb = dictionary()
+    out: list[Mention] = []
+    sw = stopwords()
+    for toks in sentences:
+        keys = [fold_key(normalize_text(t.text)) for t in toks]
+        i = 0
+        while i < len(toks):
+            best: tuple[int, int, KBEntry] | None = None
+            for strip, rest in clitic_splits(toks[i].text):
+                first = fold_key(rest)
+                for n in range(min(MAX_DICT_WORDS, len(toks) - i), 0, -1):
+                    entry = kb.get((first, *keys[i + 1 : i + n]))
+                    if entry is not None and (best is None or n > best[0]):
+                        best = (n, strip, entry)
+                        break
+            if best is None or (best[0] == 1 and normalize_text(toks[i].text) in sw):
+                i += 1
+                continue
+            n, strip, entry = best
+            skip = _original_offset(toks[i].text, strip)
+            first_tok = _Tok(toks[i].text[skip:], toks[i].start + skip, toks[i].end)
+            out.append(_mention(page_text, [first_tok, *toks[i + 1 : i + n]], entry.type, "dictionary", entry))
+            i += n
+    return out
+
+
+def _overlaps(a: Mention, b: Mention) -> bool:
+    return a.start < b.end and b.start < a.end
+
+
+def _merge_sources(ner: list[Mention], found: list[Mention]) -> list[Mention]:
+    # A dictionary match wins over the tagger's overlapping guess when it is at least as long;
+    # otherwise the tagger's longer span stays and inherits the dictionary's identity.
+    out: list[Mention] = []
+    used: set[int] = set()
+    for m in ner:
+        hits = [d for d in found if _overlaps(m, d)]
+        if not hits:
+            out.append(m)
+            continue
+        longest = max(hits, key=lambda d: d.end - d.start)
+        if longest.end - longest.start >= len(m.text.strip()) - 2:
+            continue  # the dictionary mention (added below) replaces it
+        if len(hits) == 1 and hits[0].entity_id and hits[0].entity_id.startswith("kb:"):
+            m.entity_id, m.kb_name, m.type = hits[0].entity_id, hits[0].kb_name, hits[0].type
+            used.add(id(hits[0]))
+        out.append(m)
+    out.extend(d for d in found if id(d) not in used and not any(_overlaps(d, m) for m in out))
+    return sorted(out, key=lambda m: m.start)
+
+
+# -- linking -----------------------------------------------------------------------------------
+
+
+def _strip_key(m: Mention, known: set[str], reference: frozenset[str]) -> str:
+    """Return the mention's key without a glued proclitic when the bare form is known elsewhere.
+
+    ``reference`` holds keys known independently of this page (dictionaries, gazetteer): a form
+    found there is kept as it is (بيونغ يانغ is not ب + يونغ يانغ). ``known`` adds the page's own
+    mentions and the words of its multi-word names (بوتين from فلاديمير بوتين).
+    """
+    words = m.text.split()
+    if not words or m.key in reference:
+        return m.key
+    rest_keys = fold_key_words(" ".join(words[1:]))
+    for strip, rest in clitic_splits(words[0])[1:]:
+        cand = " ".join([fold_key(rest), *rest_keys])
+        if cand in known or cand in reference:
+            skip = _original_offset(words[0], strip)
+            m.start += skip
+            m.text = m.text[skip:]
+            return cand
+    return m.key
+
+
+@lru_cache(maxsize=1)
+def _reference_keys() -> frozenset[str]:
+    return frozenset({" ".join(k) for k in dictionary()} | {" ".join(fold_key_words(k)) for k in _gazetteer_names()})
+
+
+@lru_cache(maxsize=1)
+def _gazetteer_names() -> tuple[str, ...]:
+    raw = resources.files("marsad.entities").joinpath("data/gazetteer.tsv.gz").read_bytes()
+    return tuple(line.split("\t", 1)[1] for line in gzip.decompress(raw).decode("utf-8").splitlines() if "\t" in line)
+
+
+def _one_vowel_apart(a: str, b: str) -> bool:
+    if abs(len(a) - len(b)) != 1:
+        return False
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    if len(short) < FUZZY_MIN_LETTERS:
+        return False
+    return any(ch in _LONG_VOWELS and long[:i] + long[i + 1:] == short for i, ch in enumerate(long))
+
+
+def _minted_id(typ: str, name: str) -> str:
+    digest = hashlib.sha256(f"{ENTITY_VERSION}|{typ}|{fold_key(name)}".encode()).hexdigest()[:12]
+    return f"marsad:{typ.lower()}:{digest}"
+
+
+def link(mentions: list[Mention]) -> list[Entity]:
+    """Group an article's mentions into canonical entities and set each mention's entity id."""
+    sw = stopwords()
+    mentions = [m for m in mentions if m.key and not (len(m.key.split()) == 1 and (m.key in sw or m.key.isdigit()))]
+    reference = _reference_keys()
+    known = {m.key for m in mentions} | {w for m in mentions if " " in m.key for w in m.key.split()}
+    for m in mentions:
+        if m.source == "ner":
+            m.key = _strip_key(m, known, reference)
+            kb = dictionary().get(tuple(m.key.split()))
+            if kb is not None and m.entity_id is None:
+                m.entity_id, m.kb_name, m.type = kb.id, kb.name, kb.type
+    groups: dict[str, list[Mention]] = defaultdict(list)
+    for m in mentions:
+        groups[m.entity_id or m.key].append(m)
+    # Surname / first-name coreference: a one-word person group joins the unique longer name it ends or starts.
+    names = {k: g for k, g in groups.items() if len(k.split()) > 1 and _vote(g) == "PER"}
+    for key in [k for k, g in groups.items() if len(k.split()) == 1 and not g[0].entity_id]:
+        owners = [n for n in names if key in (n.split()[-1], n.split()[0])]
+        if len(owners) == 1 and _vote(groups[key] + names[owners[0]]) == "PER":
+            names[owners[0]].extend(groups.pop(key))
+    # Narrow fuzzy rule between remaining one-word keys (بوتن ↔ بوتين), into the larger group.
+    keys = sorted(groups, key=lambda k: -len(groups[k]))
+    for i, big in enumerate(keys):
+        if big not in groups:
+            continue
+        for small in keys[i + 1 :]:
+            if small in groups and not groups[small][0].entity_id:
+                target = big.split()[-1] if len(big.split()) > 1 else big
+                if " " not in small and _one_vowel_apart(small, target):
+                    groups[big].extend(groups.pop(small))
+    entities: list[Entity] = []
+    for group in groups.values():
+        typ = _vote(group)
+        kb_id = next((m.entity_id for m in group if m.entity_id), None)
+        kb_name = next((m.kb_name for m in group if m.kb_name), None)
+        forms = Counter(" ".join(m.text.split()) for m in group)
+        name = kb_name or _display_name(forms)
+        ent = Entity(kb_id or _minted_id(typ, name), typ, name, forms, group)
+        for m in group:
+            m.entity_id, m.type = ent.id, typ
+        entities.append(ent)
+    return sorted(entities, key=lambda e: (-len(e.mentions), e.name))
+
+
+def _vote(group: Sequence[Mention]) -> str:
+    if any(m.source == "dictionary" or (m.entity_id or "").startswith(("kb:", "iso3166:")) for m in group):
+        return next(m.type for m in group if m.source == "dictionary" or m.entity_id)
+    votes = Counter(m.type for m in group)
+    gaz = gazetteer_types().get(group[0].key.replace(" ", ""))
+    if gaz:
+        # The gazetteer is one witness worth half the group: enough to settle a split vote
+        # (بيونغ يانغ tagged ORG twice, LOC twice), not to overrule a consistent tagger.
+        votes[gaz] += max(1, len(group) // 2)
+    return max(votes, key=lambda t: (votes[t], _TYPE_PRIORITY.get(t, 0)))
+
+
+def _display_name(forms: Counter[str]) -> str:
+    longest = max(len(f.split()) for f in forms)
+    return max((f for f in forms if len(f.split()) == longest), key=lambda f: (forms[f], f))
+
+
+def annotate(page_text: str, articles: Sequence[Article]) -> list[Entity]:
+    """Detect and link the entities of a page's articles together; fill ``extras['entities']``.
+
+    Linking is page-wide: fused articles on one page share context (بوتن in the second article
+    is the فلاديمير بوتين of the first).
+    """
+    per_article = [detect_mentions(page_text, a) for a in articles]
+    entities = link([m for ms in per_article for m in ms])
+    by_id = {e.id: e for e in entities}
+    for article, found in zip(articles, per_article, strict=True):
+        kept = sorted((m for m in found if m.entity_id in by_id), key=lambda m: m.start)
+        article.extras["entities"] = [
+            {"text": m.text, "start": m.start, "end": m.end, "type": m.type, "id": m.entity_id,
+             "name": by_id[m.entity_id].name if m.entity_id else m.text}
+            for m in kept
+        ]
+    return entities
+
+
+def alias_keys(name: str, typ: str) -> list[tuple[str, str]]:
+    """Return the store keys that identify an entity named ``name``: its folded name, and a person's surname."""
+    key = fold_key(name)
+    out = [(key, "name")] if key else []
+    words = name.split()
+    if typ == "PER" and len(words) > 1:
+        out.append((fold_key(words[-1]), "surname"))
+    return out
