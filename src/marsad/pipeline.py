@@ -94,7 +94,14 @@ def ingest_documents(
                 report.rejections += 1
                 report.rejection_reasons[result.reason] = report.rejection_reasons.get(result.reason, 0) + 1
             else:
-                added = store.add_page(result)
+                try:
+                    added = store.add_page(result)
+                except Exception as exc:  # the page is rolled back; the run and its batch go on
+                    failed = Rejection(result.uri, "store_error", f"{type(exc).__name__}: {exc}")
+                    store.add_rejection(failed)
+                    report.rejections += 1
+                    report.rejection_reasons[failed.reason] = report.rejection_reasons.get(failed.reason, 0) + 1
+                    continue
                 report.pages += int(added.new_page)
                 report.articles += len(added.article_ids)
                 report.duplicates += added.duplicates

@@ -25,7 +25,8 @@ def _count(db: Path) -> int:
 
 
 def _ingest(db: Path, src: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "MARSAD_INGEST_BATCH_SIZE": "100"}
+    # Entities off: this test is about the store surviving a kill, and tagging a day costs ~1 min.
+    env = {**os.environ, "MARSAD_INGEST_BATCH_SIZE": "100", "MARSAD_ENTITIES_ON_INGEST": "0"}
     return subprocess.Popen(
         [sys.executable, "-m", "marsad", "ingest", str(src), "--db", str(db)],
         stdout=subprocess.DEVNULL,

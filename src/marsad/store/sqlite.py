@@ -215,7 +215,22 @@ class SQLiteStore:
             self.conn.execute("ROLLBACK")
 
     def add_page(self, page: Page, uri: str | None = None) -> AddResult:
-        """Store a page and its articles once; a page or article seen before is only counted."""
+        """Store a page and its articles once; a page or article seen before is only counted.
+
+        All of one page or none of it: a failure rolls back to a savepoint, so the batch's other
+        pages stay, and the error propagates for the caller to record.
+        """
+        self.conn.execute("SAVEPOINT add_page")
+        try:
+            result = self._add_page(page, uri)
+        except BaseException:
+            self.conn.execute("ROLLBACK TO add_page")
+            self.conn.execute("RELEASE add_page")
+            raise
+        self.conn.execute("RELEASE add_page")
+        return result
+
+    def _add_page(self, page: Page, uri: str | None) -> AddResult:
         assert page.sha256 is not None, "pages are stored by the hash of their raw bytes"
         now = _now()
         seen_uri = uri or page.uri
@@ -300,7 +315,11 @@ class SQLiteStore:
                 [(key, typ, kind, stored) for key, kind in aliases],
             )
             mapping[local_id] = stored
-        names = dict(self.conn.execute(f"SELECT id, name FROM entities WHERE id IN ({','.join('?' * len(mapping))})", list(set(mapping.values()))).fetchall()) if mapping else {}
+        stored_ids = sorted(set(mapping.values()))
+        names: dict[str, str] = {}
+        for chunk in _chunks(stored_ids):
+            rows = self.conn.execute(f"SELECT id, name FROM entities WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+            names.update((str(r[0]), str(r[1])) for r in rows)
         for m in mentions:
             m["id"] = mapping[str(m["id"])]
             m["name"] = names.get(m["id"], m["name"])
