@@ -129,7 +129,10 @@ def main() -> None:
         print(f"built store of {args.days} day(s) in {time.perf_counter() - t0:.0f} s")
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([*MARSAD, "serve", "--db", str(db), "--port", str(port)], stdout=subprocess.DEVNULL)
+    server_log = (tmp / "server.log").open("w")
+    server = subprocess.Popen(
+        [*MARSAD, "serve", "--db", str(db), "--port", str(port)], stdout=subprocess.DEVNULL, stderr=server_log
+    )
     results: dict[str, dict[str, float]] = {}
     try:
         _wait_ready(base)
@@ -150,6 +153,7 @@ def main() -> None:
         server.wait(timeout=30)
     with sqlite3.connect(db) as conn:
         n = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    print(f"server log (errors, if any): {tmp / 'server.log'}")
     print(f"store: {n} articles; {args.requests} requests per phase, concurrency {args.concurrency}, loopback")
     print(f"{'phase':28} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
     for name, r in results.items():
