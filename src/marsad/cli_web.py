@@ -69,5 +69,5 @@ def serve(
 
     db_path = str(load_settings({"db": db})["db"])
     open_store(db_path).close()  # fail now, as one line, if the store cannot be opened
-    typer.echo(f"Marsad at http://{host}:{port}/  (API: http://{host}:{port}/docs)")
+    typer.echo(f"Marsad at http://{host}:{port}/  (entities: http://{host}:{port}/entities, API: http://{host}:{port}/docs)")
     uvicorn.run(create_app(db_path), host=host, port=port, log_level="warning")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
 import threading
 import time
@@ -27,8 +28,28 @@ VARIANT_PAGE = (
 )
 
 
+#: The store built once per test process; each caller gets its own copy (ingest tests change theirs).
+_TEMPLATE: Path | None = None
+
+
 def build_store(folder: Path) -> Path:
-    """Ingest the committed fixtures (SaudiNewsNet sample, seed page, variant page) into a new store."""
+    """Return a new store in ``folder`` holding the committed fixtures (SaudiNewsNet sample, seed page, variant page).
+
+    The fixtures are ingested once per test process (models load once; ~10 s) and the store file is
+    copied for every later caller, so modules never see each other's writes.
+    """
+    global _TEMPLATE
+    if _TEMPLATE is None or not _TEMPLATE.exists():
+        template = folder.parent / f"marsad-template-{folder.name}"
+        template.mkdir(exist_ok=True)
+        _TEMPLATE = _ingest_fixtures(template)
+    db = folder / "marsad.db"
+    shutil.copyfile(_TEMPLATE, db)
+    return db
+
+
+def _ingest_fixtures(folder: Path) -> Path:
+    """Ingest the fixtures into a new store in ``folder`` (closed, so the file alone is the whole store)."""
     variant = folder / "variant-pyongyang.txt"
     variant.write_text(VARIANT_PAGE, encoding="utf-8")
     db = folder / "marsad.db"

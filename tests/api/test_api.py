@@ -120,3 +120,55 @@ def test_stage_lists_answer_whether_or_not_stages_ran(base: str) -> None:
 def test_openapi_lists_the_api(base: str) -> None:
     spec = httpx.get(f"{base}/openapi.json").json()
     assert {"/api/articles", "/api/articles/{article_id}", "/api/search", "/api/ingest"} <= set(spec["paths"])
+    assert {"/api/entities", "/api/entities/{entity_id}", "/api/articles/{article_id}/related"} <= set(spec["paths"])
+
+
+def test_entities_list_filter_and_pages(base: str) -> None:
+    with httpx.Client(base_url=base) as http:
+        first = http.get("/api/entities", params={"limit": 5}).json()
+        assert set(first) == {"items", "total", "limit", "offset", "next_offset"}
+        assert first["total"] > 100 and len(first["items"]) == 5 and first["next_offset"] == 5
+        top = first["items"][0]
+        assert {"id", "type", "name", "mentions", "articles", "forms"} <= set(top)
+        assert sum(top["forms"].values()) <= top["mentions"]
+        assert [e["mentions"] for e in first["items"]] == sorted((e["mentions"] for e in first["items"]), reverse=True)
+        second = http.get("/api/entities", params={"limit": 5, "offset": 5}).json()
+        assert not {e["id"] for e in first["items"]} & {e["id"] for e in second["items"]}
+        people = http.get("/api/entities", params={"type": "PER", "limit": 100}).json()
+        assert people["items"] and {e["type"] for e in people["items"]} == {"PER"}
+        assert people["total"] < first["total"]
+        assert "فلاديمير بوتين" in {e["name"] for e in people["items"]}
+        assert _error(http.get("/api/entities", params={"type": "person"}), 422)["code"] == "invalid_request"
+        past = http.get("/api/entities", params={"offset": 100000}).json()
+        assert past["items"] == [] and past["next_offset"] is None
+
+
+def test_entity_timeline_cooccurring_articles_stories(base: str) -> None:
+    with httpx.Client(base_url=base) as http:
+        r = http.get("/api/entities/iso3166:KP")
+        assert r.status_code == 200, r.text
+        e = r.json()
+        assert e["name"] == "كوريا الشمالية" and e["type"] == "LOC"
+        assert sum(t["mentions"] for t in e["timeline"]) == e["mentions"] == sum(e["forms"].values())
+        assert all(len(t["date"]) == 10 for t in e["timeline"])
+        co = {c["id"] for c in e["cooccurring"]}
+        assert "iso3166:KP" not in co and "iso3166:RU" in co
+        assert len(e["articles"]) == e["article_count"] >= 2
+        assert e["stories"] and {s["id"] for s in e["stories"]} <= {a["story"] for a in e["articles"]}
+        assert http.get("/api/entities/iso3166:KP", headers={"If-None-Match": r.headers["etag"]}).status_code == 304
+        assert _error(http.get("/api/entities/no:such"), 404)["code"] == "not_found"
+
+
+def test_related_one_per_other_story(base: str) -> None:
+    with httpx.Client(base_url=base) as http:
+        art = http.get("/api/articles/5").json()
+        r = http.get("/api/articles/5/related", params={"k": 5})
+        assert r.status_code == 200 and "etag" in r.headers
+        items = r.json()["items"]
+        assert 0 < len(items) <= 5
+        stories = [i["story"] for i in items]
+        assert len(stories) == len(set(stories)) and art["story"]["id"] not in stories
+        assert 5 not in {i["id"] for i in items}
+        assert [i["score"] for i in items] == sorted((i["score"] for i in items), reverse=True)
+        assert _error(http.get("/api/articles/999999/related"), 404)["code"] == "not_found"
+        _error(http.get("/api/articles/5/related", params={"k": 0}), 422)

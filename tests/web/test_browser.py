@@ -1,4 +1,5 @@
-"""The web UI in real headless Chromium (Debian's): home, an article, a variant-spelling search; RTL Arabic pages.
+"""The web UI in real headless Chromium (Debian's): home, a story, an article, an entity (its Chart.js timeline),
+variant-spelling searches, the original text; every page RTL Arabic.
 
 Screenshots go to docs/screenshots/.
 """
@@ -69,7 +70,6 @@ def test_home_article_search(page: object, base: str) -> None:
     pg.wait_for_url("**/articles/*")  # type: ignore[attr-defined]
     _is_rtl_arabic(pg)
     assert pg.locator(".article-body p").count() >= 1  # type: ignore[attr-defined]
-    pg.screenshot(path=str(SHOTS / "article.png"), full_page=False)  # type: ignore[attr-defined]
 
     # Search the Levantine spelling; the Persian-keyboard spelling must come back highlighted.
     pg.fill("header input[name=q]", "بيونغ يانغ")  # type: ignore[attr-defined]
@@ -89,6 +89,81 @@ def test_home_article_search(page: object, base: str) -> None:
     pg.wait_for_url("**/original*")  # type: ignore[attr-defined]
     assert pg.locator("mark#span").count() == 1  # type: ignore[attr-defined]
     pg.screenshot(path=str(SHOTS / "original.png"), full_page=False)  # type: ignore[attr-defined]
+
+
+def _chart_drawn(pg: object) -> int:
+    """Wait for Chart.js to draw the entity timeline; return how many canvas pixels are painted."""
+    pg.wait_for_function(  # type: ignore[attr-defined]
+        "() => { const c = document.getElementById('timeline-chart');"
+        " return !!(c && window.Chart && window.Chart.getChart(c) && c.dataset.drawn === '1'); }",
+        timeout=10_000,
+    )
+    painted: int = pg.evaluate(  # type: ignore[attr-defined]
+        "() => { const c = document.getElementById('timeline-chart'); const d = c.getContext('2d')"
+        ".getImageData(0, 0, c.width, c.height).data; let n = 0;"
+        " for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return n; }"
+    )
+    return painted
+
+
+def test_story_article_entity_search(page: object, base: str) -> None:
+    from urllib.parse import unquote
+
+    import httpx
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    pg = page
+    stories = httpx.get(base + "/api/stories", params={"limit": 100}).json()["items"]
+    biggest = max(stories, key=lambda s: (s["size"], -s["id"]))
+    assert biggest["size"] >= 2
+
+    # Home → the biggest story (listed under today's stories).
+    pg.goto(base + "/")  # type: ignore[attr-defined]
+    pg.locator(f'.story-list a[href="/stories/{biggest["id"]}"]').click()  # type: ignore[attr-defined]
+    pg.wait_for_url(f"**/stories/{biggest['id']}")  # type: ignore[attr-defined]
+    _is_rtl_arabic(pg)
+    assert pg.locator(".timeline a.headline").count() == biggest["size"]  # type: ignore[attr-defined]
+    assert pg.locator(".story-entities a.chip").count() >= 1  # type: ignore[attr-defined]
+    pg.screenshot(path=str(SHOTS / "story.png"), full_page=False)  # type: ignore[attr-defined]
+
+    # Story → its article with the most entity highlights.
+    counts: dict[str, int] = {}
+    for link in pg.locator(".timeline a.headline").all():  # type: ignore[attr-defined]
+        href = link.get_attribute("href")
+        counts[href] = httpx.get(base + href).text.count('class="ent ')
+    best = max(counts, key=lambda h: counts[h])
+    pg.locator(f'.timeline a.headline[href="{best}"]').click()  # type: ignore[attr-defined]
+    pg.wait_for_url("**" + best)  # type: ignore[attr-defined]
+    _is_rtl_arabic(pg)
+    highlights = pg.locator(".article-body a.ent")  # type: ignore[attr-defined]
+    assert highlights.count() >= 1
+    pg.screenshot(path=str(SHOTS / "article.png"), full_page=False)  # type: ignore[attr-defined]
+
+    # Article → click an entity highlight → the entity page with its mentions-per-day chart.
+    first = highlights.first
+    entity_id = first.get_attribute("data-entity")
+    spelling = first.inner_text()
+    first.click()
+    pg.wait_for_url("**/entities/**")  # type: ignore[attr-defined]
+    _is_rtl_arabic(pg)
+    assert unquote(pg.url).endswith(f"/entities/{entity_id}")  # type: ignore[attr-defined]
+    assert spelling in pg.inner_text(".forms")  # type: ignore[attr-defined]
+    assert _chart_drawn(pg) > 100
+    # Loaded directly (not through htmx), the chart is drawn too: Iran, mentioned on two days.
+    pg.goto(base + "/entities/iso3166:IR")  # type: ignore[attr-defined]
+    _is_rtl_arabic(pg)
+    assert _chart_drawn(pg) > 100
+    assert pg.locator(".cooccurring a.chip").count() >= 3  # type: ignore[attr-defined]
+    pg.screenshot(path=str(SHOTS / "entity.png"), full_page=False)  # type: ignore[attr-defined]
+
+    # A search with the Egyptian spelling finds the Levantine and Persian-keyboard spellings.
+    pg.fill("header input[name=q]", "بيونج يانج")  # type: ignore[attr-defined]
+    pg.press("header input[name=q]", "Enter")  # type: ignore[attr-defined]
+    pg.wait_for_url("**/search?q=*")  # type: ignore[attr-defined]
+    pg.wait_for_selector(".hit")  # type: ignore[attr-defined]
+    _is_rtl_arabic(pg)
+    marks = set(pg.locator(".hit mark").all_inner_texts())  # type: ignore[attr-defined]
+    assert {"پيونگ", "بيونغ"} <= marks
 
 
 def test_json_twins(base: str) -> None:

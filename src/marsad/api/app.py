@@ -43,6 +43,11 @@ ArticleId = Annotated[int, Path(ge=1, le=MAX_ID, description="Article id.")]
 StoryId = Annotated[int, Path(ge=1, le=MAX_ID, description="Story id.")]
 Limit = Annotated[int, Query(ge=1, le=queries.MAX_LIMIT, description="Page size.")]
 Offset = Annotated[int, Query(ge=0, le=1_000_000, description="Items to skip.")]
+EntityId = Annotated[str, Path(min_length=1, max_length=200, description="Entity id, e.g. iso3166:KP.")]
+EntityType = Annotated[
+    str | None, Query(pattern="^(PER|LOC|ORG|MISC)$", description="Only entities of this type.")
+]
+RelatedK = Annotated[int, Query(ge=1, le=50, description="How many related articles (one per other story).")]
 
 
 class ApiError(Exception):
@@ -228,9 +233,23 @@ def create_app(db: str) -> FastAPI:
             raise ApiError(404, "not_found", f"no story with id {story_id}")
         return json_read(request, data)
 
-    @app.get("/api/entities", tags=["entities"], summary="Entities (empty until the store has them)")
-    def api_entities(request: Request, limit: Limit = 20, offset: Offset = 0) -> Response:
-        return json_read(request, queries.list_entities(ctx.store(), limit, offset))
+    @app.get("/api/articles/{article_id}/related", tags=["articles"], summary="Related articles, one per other story")
+    def api_related(request: Request, article_id: ArticleId, k: RelatedK = queries.RELATED_K) -> Response:
+        rows = queries.related(ctx.store(), article_id, k)
+        if rows is None:
+            raise ApiError(404, "not_found", f"no article with id {article_id}")
+        return json_read(request, {"id": article_id, "items": rows})
+
+    @app.get("/api/entities", tags=["entities"], summary="Entities, most mentioned first, with their spellings")
+    def api_entities(request: Request, limit: Limit = 20, offset: Offset = 0, type: EntityType = None) -> Response:
+        return json_read(request, queries.list_entities(ctx.store(), limit, offset, type))
+
+    @app.get("/api/entities/{entity_id}", tags=["entities"], summary="One entity: timeline, co-occurring, articles, stories")
+    def api_entity(request: Request, entity_id: EntityId) -> Response:
+        data = queries.entity(ctx.store(), entity_id)
+        if data is None:
+            raise ApiError(404, "not_found", f"no entity with id {entity_id}")
+        return json_read(request, data)
 
     @app.get("/api/duplicates", tags=["duplicates"], summary="Duplicate article pairs")
     def api_duplicates(request: Request, limit: Limit = 20, offset: Offset = 0) -> Response:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from marsad.errors import StoreError
 from marsad.search.engine import tables
 from marsad.store.base import Store
 
@@ -127,6 +128,7 @@ def story(store: Store, story_id: int) -> dict[str, Any] | None:
     out = dict(zip(("id", "title", "first_seen", "last_seen", "size"), row, strict=True))
     rows = store.article_rows(store.story_members(story_id))
     out["articles"] = sorted((r.to_dict() for r in rows.values()), key=lambda d: (d["date"] or "", d["id"]))
+    out["entities"] = story_entities(store, [int(a["id"]) for a in out["articles"]])
     return out
 
 
@@ -141,16 +143,106 @@ def list_duplicates(store: Store, limit: int, offset: int) -> dict[str, Any]:
     return page(items, total, limit, offset)
 
 
-def list_entities(store: Store, limit: int, offset: int) -> dict[str, Any]:
-    """Return a page of entities when the store has an ``entities`` table, else an empty page."""
-    if "entities" not in tables(store):
+#: Entity types the store knows (CoNLL-style labels of the NER).
+ENTITY_TYPES = ("PER", "LOC", "ORG", "MISC")
+#: Recent stories shown for an entity, and entities shown for a story.
+ENTITY_STORIES = 10
+STORY_ENTITIES = 20
+#: Related articles shown for an article (one per other story).
+RELATED_K = 8
+
+
+def _has_entities(store: Store) -> bool:
+    names = tables(store)
+    return "entities" in names and "mentions" in names
+
+
+def list_entities(store: Store, limit: int, offset: int, type: str | None = None) -> dict[str, Any]:
+    """Return a page of entities (most mentioned first) with counts and spellings; empty without entity tables."""
+    if not _has_entities(store):
         return page([], 0, limit, offset)
-    conn = _conn(store)
-    total = int(conn.execute("SELECT count(*) FROM entities").fetchone()[0])
-    cur = conn.execute("SELECT * FROM entities ORDER BY rowid LIMIT ? OFFSET ?", (limit, offset))
-    cols = [c[0] for c in cur.description]
-    items = [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+    sql = "SELECT count(DISTINCT m.entity_id) FROM mentions m JOIN entities e ON e.id = m.entity_id"
+    args: list[Any] = []
+    if type:
+        sql += " WHERE e.type = ?"
+        args.append(type)
+    total = int(_conn(store).execute(sql, args).fetchone()[0])
+    items = store.entities(type or None, limit, offset) if offset < total else []
     return page(items, total, limit, offset)
+
+
+def _story_rows(store: Store, story_ids: list[int]) -> dict[int, dict[str, Any]]:
+    if not story_ids or "stories" not in tables(store):
+        return {}
+    marks = ",".join("?" * len(story_ids))
+    rows = _conn(store).execute(
+        f"SELECT id, title, first_seen, last_seen, size FROM stories WHERE id IN ({marks})", story_ids
+    ).fetchall()
+    return {int(r[0]): dict(zip(("id", "title", "first_seen", "last_seen", "size"), r, strict=True)) for r in rows}
+
+
+def entity(store: Store, entity_id: str) -> dict[str, Any] | None:
+    """Return one entity: spellings, mentions per day, co-occurring entities, recent articles and stories."""
+    if not _has_entities(store):
+        return None
+    data = store.entity(entity_id)
+    if data is None:
+        return None
+    data["mentions"] = sum(int(n) for n in data.get("forms", {}).values())
+    data["article_count"] = int(
+        _conn(store).execute("SELECT count(DISTINCT article_id) FROM mentions WHERE entity_id=?", (entity_id,)).fetchone()[0]
+    )
+    data["stories"] = []
+    arts: list[dict[str, Any]] = data.get("articles", [])
+    if arts and "story_articles" in tables(store):
+        of = store.story_of([int(a["id"]) for a in arts])
+        for a in arts:
+            a["story"] = of.get(int(a["id"]))
+        counts: dict[int, int] = {}
+        for sid in of.values():
+            counts[sid] = counts.get(sid, 0) + 1
+        rows = _story_rows(store, list(counts))
+        ranked = sorted(rows.values(), key=lambda s: (s["last_seen"] or "", s["size"] or 0, s["id"]), reverse=True)
+        data["stories"] = [{**s, "articles_with_entity": counts[int(s["id"])]} for s in ranked[:ENTITY_STORIES]]
+    return data
+
+
+def story_entities(store: Store, article_ids: list[int], limit: int = STORY_ENTITIES) -> list[dict[str, Any]]:
+    """Return the entities mentioned in a set of articles, most articles first."""
+    if not article_ids or not _has_entities(store):
+        return []
+    marks = ",".join("?" * len(article_ids))
+    rows = _conn(store).execute(
+        "SELECT e.id, e.type, e.name, count(DISTINCT m.article_id) AS arts, count(*) AS n"
+        f" FROM mentions m JOIN entities e ON e.id = m.entity_id WHERE m.article_id IN ({marks})"
+        " GROUP BY e.id ORDER BY arts DESC, n DESC, e.name LIMIT ?",
+        [*article_ids, limit],
+    ).fetchall()
+    return [{"id": r[0], "type": r[1], "name": r[2], "articles": r[3], "mentions": r[4]} for r in rows]
+
+
+def related(store: Store, article_id: int, k: int = RELATED_K) -> list[dict[str, Any]] | None:
+    """Return articles of other stories close to one article, one per story (None when the article is absent).
+
+    Empty when the article has no stored headline embedding (the stories stage has not run on it; a
+    read never loads the embedding model) or when the store's embeddings come from another model
+    (``marsad`` reports that on the command line; a page should still render).
+    """
+    if store.article(article_id) is None:
+        return None
+    if "embeddings" not in tables(store) or not store.embeddings([article_id]):
+        return []
+    from marsad.stories.cluster import related_articles
+
+    try:
+        rows = related_articles(store, article_id, k)
+    except StoreError:
+        return []
+    dates = store.article_rows([int(r["id"]) for r in rows])
+    for r in rows:
+        row = dates.get(int(r["id"]))
+        r["date"] = row.date if row else None
+    return rows
 
 
 def home(store: Store) -> dict[str, Any]:

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from importlib import resources
 from typing import TYPE_CHECKING, Annotated, Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Path, Query, Request
 from fastapi.responses import Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from marsad.api import queries
-from marsad.search.engine import highlight, segments
+from marsad.search.engine import highlight
 from marsad.search.query import parse_query
+from marsad.store.base import Store
+from marsad.web.highlights import article_entities, entity_segments, place_mentions
 
 if TYPE_CHECKING:
     from marsad.api.app import Context
@@ -21,6 +24,13 @@ _ENV = Environment(loader=FileSystemLoader(str(_TEMPLATES)), autoescape=select_a
 #: Largest id accepted in a path (SQLite INTEGER is signed 64-bit).
 MAX_ID = 2**63 - 1
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
+EntityId = Annotated[str, Path(min_length=1, max_length=200)]
+EntityType = Annotated[str | None, Query(pattern="^(PER|LOC|ORG|MISC)$")]
+#: Entities per page of the entities index.
+ENTITIES_PAGE = 60
+#: Arabic names of the entity types.
+TYPE_NAMES = {"PER": "شخص", "LOC": "مكان", "ORG": "منظمة", "MISC": "أخرى"}
+TYPE_PLURALS = {"PER": "أشخاص", "LOC": "أماكن", "ORG": "منظمات", "MISC": "أخرى"}
 _ARABIC_MONTHS = ("يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر", "أكتوبر", "نوفمبر", "ديسمبر")
 
 
@@ -35,7 +45,15 @@ def arabic_day(day: str | None) -> str:
         return day[:10]
 
 
+def entity_href(entity_id: str | None) -> str:
+    """Return the entity page path of an id (``:`` kept readable, everything else quoted)."""
+    return "/entities/" + quote(str(entity_id or ""), safe=":")
+
+
 _ENV.filters["arabic_day"] = arabic_day
+_ENV.filters["entity_href"] = entity_href
+_ENV.filters["type_ar"] = lambda t: TYPE_NAMES.get(str(t), str(t))
+_ENV.globals["TYPE_PLURALS"] = TYPE_PLURALS
 
 
 def wants_json(request: Request, suffix: bool) -> bool:
@@ -77,6 +95,42 @@ def _field_spans(art: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def article_view(store: Store, art: dict[str, Any], q: str) -> dict[str, Any]:
+    """Return the article page's template data: title and paragraphs with entity links and query hits."""
+    clauses = parse_query(q).clauses() if q else []
+    mentions = art.get("entities") or []
+    page_text = (store.page_text(int(art["page_id"])) or "") if mentions else ""
+    spans = art.get("spans", {})
+
+    def marked(text: str, span: Any) -> list[dict[str, Any]]:
+        hits = highlight(text, clauses) if clauses else []
+        return entity_segments(text, place_mentions(text, span, page_text, mentions), hits)
+
+    paragraphs = []
+    for p in _field_spans(art):
+        p["segments"] = marked(p["text"], p["span"])
+        paragraphs.append(p)
+    title = art.get("title") or ""
+    keywords = art.get("keywords") or []
+    tag_entity = {str(k.get("text")): k.get("entity") for k in keywords if k.get("source") == "tag"}
+    tag_spans = spans.get("tags", [])
+    tags = [
+        {"text": t, "span": tag_spans[i] if i < len(tag_spans) else None, "entity": tag_entity.get(t)}
+        for i, t in enumerate(art.get("tags", []))
+    ]
+    return {
+        "article": art,
+        "title_segments": marked(title, spans.get("title")) if title else [],
+        "paragraphs": paragraphs,
+        "tags": tags,
+        "keywords": [k for k in keywords if k.get("source") != "tag"],
+        "entities": article_entities(mentions),
+        "related": art.get("related", []),
+        "q": q,
+        "title": title or "خبر",
+    }
+
+
 def register(app: FastAPI, ctx: Context) -> None:
     """Add the web pages to ``app``."""
 
@@ -95,20 +149,14 @@ def register(app: FastAPI, ctx: Context) -> None:
 
     def article_page(request: Request, article_id: int, q: str, suffix: bool) -> Response:
         as_json = wants_json(request, suffix)
-        art = queries.article(ctx.store(), article_id)
+        store = ctx.store()
+        art = queries.article(store, article_id)
         if art is None:
             return not_found(request, f"لا يوجد خبر برقم {article_id}", as_json)
+        art["related"] = queries.related(store, article_id) or []
         if as_json:
             return render(request, "", art, True)
-        clauses = parse_query(q).clauses() if q else []
-        paragraphs = []
-        for p in _field_spans(art):
-            p["segments"] = segments(p["text"], highlight(p["text"], clauses)) if clauses else [{"text": p["text"], "hit": False}]
-            paragraphs.append(p)
-        tag_spans = art.get("spans", {}).get("tags", [])
-        tags = [{"text": t, "span": tag_spans[i] if i < len(tag_spans) else None} for i, t in enumerate(art.get("tags", []))]
-        data = {"article": art, "paragraphs": paragraphs, "tags": tags, "q": q, "title": art.get("title") or "خبر"}
-        return render(request, "article.html", data, False)
+        return render(request, "article.html", article_view(store, art, q), False)
 
     @app.get("/articles/{article_id}.json", include_in_schema=False)
     def article_json(request: Request, article_id: Id) -> Response:
@@ -178,7 +226,11 @@ def register(app: FastAPI, ctx: Context) -> None:
             return not_found(request, f"لا توجد قصة برقم {story_id}", as_json)
         if as_json:
             return render(request, "", data, True)
-        return render(request, "story.html", {"story": data, "title": data.get("title") or "قصة"}, False)
+        by_source: dict[str, list[dict[str, Any]]] = {}
+        for a in data["articles"]:
+            by_source.setdefault(a.get("source") or "", []).append(a)
+        view = {"story": data, "by_source": by_source, "title": data.get("title") or "قصة"}
+        return render(request, "story.html", view, False)
 
     @app.get("/stories/{story_id}.json", include_in_schema=False)
     def story_json(request: Request, story_id: Id) -> Response:
@@ -187,3 +239,48 @@ def register(app: FastAPI, ctx: Context) -> None:
     @app.get("/stories/{story_id}", include_in_schema=False)
     def story(request: Request, story_id: Id) -> Response:
         return story_page(request, story_id, False)
+
+    def entities_page(request: Request, type: str | None, offset: int, suffix: bool) -> Response:
+        as_json = wants_json(request, suffix)
+        data = queries.list_entities(ctx.store(), ENTITIES_PAGE, offset, type)
+        data["type"] = type
+        if as_json:
+            return render(request, "", data, True)
+        data["title"] = f"الكيانات — {TYPE_PLURALS[type]}" if type else "الكيانات"
+        return render(request, "entities.html", data, False)
+
+    @app.get("/entities.json", include_in_schema=False)
+    def entities_json(
+        request: Request, type: EntityType = None, offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0
+    ) -> Response:
+        return entities_page(request, type, offset, True)
+
+    @app.get("/entities", include_in_schema=False)
+    def entities(
+        request: Request, type: EntityType = None, offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0
+    ) -> Response:
+        return entities_page(request, type, offset, False)
+
+    def entity_page(request: Request, entity_id: str, suffix: bool) -> Response:
+        as_json = wants_json(request, suffix)
+        data = queries.entity(ctx.store(), entity_id)
+        if data is None:
+            return not_found(request, f"لا يوجد كيان بالمعرّف {entity_id}", as_json)
+        if as_json:
+            return render(request, "", data, True)
+        chart = {
+            "labels": [arabic_day(t["date"]) for t in data["timeline"]],
+            "values": [t["mentions"] for t in data["timeline"]],
+            "label": "الإشارات",
+        }
+        view = {"entity": data, "chart": chart, "title": data["name"]}
+        return render(request, "entity.html", view, False)
+
+    # The .json twin first: "{entity_id}" alone would also match "id.json".
+    @app.get("/entities/{entity_id}.json", include_in_schema=False)
+    def entity_json(request: Request, entity_id: EntityId) -> Response:
+        return entity_page(request, entity_id, True)
+
+    @app.get("/entities/{entity_id}", include_in_schema=False)
+    def entity(request: Request, entity_id: EntityId) -> Response:
+        return entity_page(request, entity_id, False)
