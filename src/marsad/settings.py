@@ -86,6 +86,13 @@ SETTINGS: tuple[Setting, ...] = (
         "re-derive later).",
     ),
     Setting(
+        "api_rate_limit",
+        0.0,
+        "Requests per second allowed per client address by `marsad serve` (0 = no limit). Off by default: "
+        "the server listens on 127.0.0.1 for one user; set it (e.g. 20) when the API is shared.",
+    ),
+    Setting("api_rate_burst", 40, "Requests a client may send at once before the rate limit applies."),
+    Setting(
         "entities_on_ingest",
         True,
         "Tag and link named entities while ingesting. The tagger runs ~12k tokens/s on 2 cores (~30 articles/s), "

@@ -51,3 +51,14 @@ def test_injection_shaped_queries(base: str, q: str) -> None:
     assert r.status_code in (200, 400, 414, 422), (r.status_code, r.text[:200])
     articles = httpx.get(base + "/api/articles", params={"limit": 1}, timeout=10)
     assert articles.status_code == 200 and articles.json()["total"] > 0
+
+
+def test_rate_limit_answers_429(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MARSAD_API_RATE_LIMIT", "2")
+    monkeypatch.setenv("MARSAD_API_RATE_BURST", "5")
+    db = build_store(tmp_path_factory.mktemp("rate"))
+    with live_server(db) as url, httpx.Client(base_url=url, timeout=10) as client:
+        codes = [client.get("/api/articles", params={"limit": 1}).status_code for _ in range(12)]
+    # The burst (less the server's readiness probe) passes, then the limiter answers 429.
+    assert codes[:3] == [200] * 3
+    assert 429 in codes and codes.count(200) <= 5

@@ -12,6 +12,7 @@ import hmac
 import json
 import os
 import threading
+import time
 from importlib import resources
 from typing import Annotated, Any
 
@@ -126,6 +127,50 @@ class BodyLimit:
         await send({"type": "http.response.body", "body": body})
 
 
+class RateLimit:
+    """ASGI middleware: a token bucket per client address; over the rate, answer 429 with Retry-After."""
+
+    def __init__(self, app: ASGIApp, rate: float, burst: int) -> None:
+        self.app = app
+        self.rate = rate
+        self.burst = float(burst)
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def _take(self, client: str) -> float:
+        """Take one token for ``client``; return 0 when allowed, else the seconds until one is free."""
+        now = time.monotonic()
+        with self._lock:
+            tokens, last = self._buckets.get(client, (self.burst, now))
+            tokens = min(self.burst, tokens + (now - last) * self.rate)
+            if tokens >= 1.0:
+                self._buckets[client] = (tokens - 1.0, now)
+                return 0.0
+            self._buckets[client] = (tokens, now)
+            if len(self._buckets) > RATE_LIMIT_MAX_CLIENTS:
+                self._buckets.clear()  # forget everyone rather than grow without bound
+            return (1.0 - tokens) / self.rate
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on, or answer 429 when the client is over its rate."""
+        if scope["type"] != "http" or self.rate <= 0:
+            await self.app(scope, receive, send)
+            return
+        client = (scope.get("client") or ("?", 0))[0]
+        wait = self._take(str(client))
+        if wait <= 0:
+            await self.app(scope, receive, send)
+            return
+        body = json_bytes(error_body(429, "rate_limited", f"too many requests; retry in {wait:.1f} s"))
+        headers = [(b"content-type", b"application/json"), (b"retry-after", str(max(1, round(wait))).encode())]
+        await send({"type": "http.response.start", "status": 429, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+#: Clients remembered by the rate limiter before its table is reset (bounded memory under a flood).
+RATE_LIMIT_MAX_CLIENTS = 10_000
+
+
 class Context:
     """What routes need: the store location, one store per thread, the shared search index."""
 
@@ -169,6 +214,9 @@ def create_app(db: str) -> FastAPI:
     )
     app.state.ctx = ctx
     app.add_middleware(BodyLimit)
+    app.add_middleware(
+        RateLimit, rate=float(ctx.settings["api_rate_limit"]), burst=int(ctx.settings["api_rate_burst"])
+    )
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> Response:
