@@ -153,3 +153,15 @@ def test_missing_path_and_bad_store(tmp_path: Path) -> None:
     proc = run_cli("articles", "--db", str(garbage))
     assert proc.returncode == 3 and proc.stderr.startswith("marsad: error: cannot open store")
     _assert_clean_error(proc)
+
+
+def test_html_entities_in_records_are_decoded(tmp_path: Path) -> None:
+    sample = DATA.parents[1] / "samples" / "saudinewsnet-2015-07-21-sample.jsonl"
+    records = [json.loads(line) for line in sample.read_text(encoding="utf-8").splitlines()]
+    escaped = [r for r in records if "&quot;" in r["title"]]
+    assert escaped, "the demo sample holds sabq titles with HTML entities"
+    path = tmp_path / "one.json"
+    path.write_text(json.dumps(escaped[:1], ensure_ascii=False), encoding="utf-8")
+    data = json.loads(run_cli("parse", str(path), "--json").stdout)
+    title = data["articles"][0]["title"]
+    assert "&quot;" not in title and '"' in title

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from datetime import UTC, datetime
 from typing import Any
 
@@ -43,7 +44,10 @@ def parse_record(raw: RawDocument, settings: dict[str, Any] | None = None) -> Pa
     content = _str(record, *_TEXT_KEYS)
     if content is None:
         raise RejectedInput("invalid_record", f"no text in any of {', '.join(_TEXT_KEYS)}")
+    # Some outlets' feeds carry HTML entities in plain-text fields (sabq: &quot;سبق&quot;).
+    content = html.unescape(content) if "&" in content else content
     title = _str(record, "title", "headline") or ""
+    title = html.unescape(title) if "&" in title else title
     prefix = f"{title}\n\n" if title else ""
     text = prefix + content
     page = parse_text(text, raw.uri, settings=settings)
