@@ -4,8 +4,15 @@ Split: sentences of ``train.txt`` in file order; the last ``--val-frac`` (defaul
 sentences are the validation part, used only to choose c1/c2 and to report scores. The written model is
 trained on the first 85% only, so ``tests/entities/test_ner.py`` can re-score the validation part.
 
+Two stages (Krishnan & Manning 2006 style): the first CRF tags the text; the second CRF sees the same
+features plus label-consistency features from that first pass (types given to the other mentions of a
+word and first-pass entity phrases found elsewhere in the document window, and the token's own
+first-pass label). The second stage's training features come from jackknifed first-stage predictions
+(5 contiguous folds), so they are as noisy in training as on new text.
+
 Usage:
-    .venv/bin/python scripts/train_ner.py                 # train with the chosen c1/c2, write the model
+    .venv/bin/python scripts/train_ner.py                 # train both stages, write the models
+    .venv/bin/python scripts/train_ner.py --one-stage     # first stage only (no data/ner2.crfsuite)
     .venv/bin/python scripts/train_ner.py --grid          # tune c1/c2 on the validation part (2 processes)
 
 Deterministic: features are deterministic and crfsuite's L-BFGS has no randomness.
@@ -31,6 +38,8 @@ from marsad.entities.ner import (
     MEMORY_FILE,
     MODEL_FILE,
     O_THRESHOLD,
+    STAGE2_FILE,
+    STAGE2_OWN,
     FeatureResources,
     Tagger,
     document_features,
@@ -38,6 +47,7 @@ from marsad.entities.ner import (
     memory_lines,
     read_conll,
     score_spans,
+    stage2_features,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,6 +72,7 @@ class _State:
         self.val_tokens: list[list[str]] = []
         self.val_y: list[list[str]] = []
         self.res_full = FeatureResources()
+        self.bounds: list[int] = []
 
 
 _STATE = _State()
@@ -73,10 +84,19 @@ def split(sents: list[Sentence], val_frac: float) -> tuple[list[Sentence], list[
     return sents[:cut], sents[cut:]
 
 
-def train_model(c1: float, c2: float, out: Path, max_iter: int = MAX_ITER) -> None:
-    """Train a CRF on the prepared training features and save it at ``out``."""
+def train_model(
+    c1: float,
+    c2: float,
+    out: Path,
+    max_iter: int = MAX_ITER,
+    xs: list[list[list[str]]] | None = None,
+    ys: list[list[str]] | None = None,
+) -> None:
+    """Train a CRF on the prepared training features (or on ``xs``/``ys``) and save it at ``out``."""
     trainer = pycrfsuite.Trainer(verbose=False)
-    for xseq, yseq in zip(_STATE.train_x, _STATE.train_y, strict=True):
+    xs = _STATE.train_x if xs is None else xs
+    ys = _STATE.train_y if ys is None else ys
+    for xseq, yseq in zip(xs, ys, strict=True):
         trainer.append(xseq, yseq)
     trainer.set_params(
         {
@@ -89,9 +109,11 @@ def train_model(c1: float, c2: float, out: Path, max_iter: int = MAX_ITER) -> No
     trainer.train(str(out))
 
 
-def evaluate(model: Path, o_threshold: float = O_THRESHOLD) -> dict[str, dict[str, float]]:
-    """Score a saved model on the validation part."""
-    tagger = Tagger(model.read_bytes(), _STATE.res_full)
+def evaluate(
+    model: Path, o_threshold: float = O_THRESHOLD, stage2: Path | None = None
+) -> dict[str, dict[str, float]]:
+    """Score a saved model (optionally with its second stage) on the validation part."""
+    tagger = Tagger(model.read_bytes(), _STATE.res_full, stage2.read_bytes() if stage2 else None)
     tagger.o_threshold = o_threshold
     preds = tagger.tag_document(_STATE.val_tokens)
     return score_spans(_STATE.val_y, preds)
@@ -105,6 +127,27 @@ def grid_point(params: tuple[float, float]) -> tuple[float, float, float, dict[s
         train_model(c1, c2, path)
         scores = evaluate(path)
     return c1, c2, scores["micro"]["f1"], scores
+
+
+def fold_job(job: tuple[int, float, float, str]) -> list[list[str]]:
+    """Train the first stage without fold ``k`` and tag fold ``k`` (k = -1: train on all, tag nothing)."""
+    k, c1, c2, out = job
+    if k < 0:
+        train_model(c1, c2, Path(out))
+        return []
+    a, b = _STATE.bounds[k], _STATE.bounds[k + 1]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "fold.crfsuite"
+        train_model(
+            c1,
+            c2,
+            path,
+            xs=_STATE.train_x[:a] + _STATE.train_x[b:],
+            ys=_STATE.train_y[:a] + _STATE.train_y[b:],
+        )
+        tagger = pycrfsuite.Tagger()
+        tagger.open(str(path))
+        return [list(tagger.tag(x)) for x in _STATE.train_x[a:b]]
 
 
 def print_scores(scores: dict[str, dict[str, float]]) -> None:
@@ -125,6 +168,7 @@ def main() -> None:
     ap.add_argument("--c1", type=float, default=C1)
     ap.add_argument("--c2", type=float, default=C2)
     ap.add_argument("--grid", action="store_true", help="tune c1/c2 on the validation part")
+    ap.add_argument("--one-stage", action="store_true", help="train the first stage only")
     args = ap.parse_args()
 
     sents = read_conll(args.data)
@@ -153,6 +197,7 @@ def main() -> None:
         others = train[: bounds[k]] + train[bounds[k + 1] :]
         res_k = make_resources(gaz + memory_lines(others), clusters, hints)
         train_x.extend(document_features([toks for toks, _ in train[bounds[k] : bounds[k + 1]]], res_k))
+    _STATE.bounds = bounds
     _STATE.train_x = train_x
     _STATE.train_y = [tags for _, tags in train]
     _STATE.val_tokens = [toks for toks, _ in val]
@@ -170,14 +215,28 @@ def main() -> None:
         print_scores(best[3])
         return
 
+    stage2_path = args.out.parent / STAGE2_FILE
     t0 = time.perf_counter()
-    train_model(args.c1, args.c2, args.out)
+    if args.one_stage:
+        train_model(args.c1, args.c2, args.out)
+        stage2_path.unlink(missing_ok=True)
+        stage2: Path | None = None
+    else:
+        jobs = [(-1, args.c1, args.c2, str(args.out))] + [(k, args.c1, args.c2, "") for k in range(N_FOLDS)]
+        with mp.get_context("fork").Pool(2) as pool:
+            parts = pool.map(fold_job, jobs, chunksize=1)
+        first = [labels for part in parts[1:] for labels in part]
+        print(f"first stage + {N_FOLDS} jackknife folds in {time.perf_counter() - t0:.0f}s")
+        t0 = time.perf_counter()
+        train_model(args.c1, args.c2, stage2_path, xs=stage2_features(_STATE.train_x, first, own=STAGE2_OWN))
+        stage2 = stage2_path
     print(
         f"trained c1={args.c1} c2={args.c2} in {time.perf_counter() - t0:.0f}s -> {args.out} "
         f"({args.out.stat().st_size} bytes)"
+        + (f" + {stage2} ({stage2.stat().st_size} bytes)" if stage2 else "")
     )
     t0 = time.perf_counter()
-    scores = evaluate(args.out)
+    scores = evaluate(args.out, stage2=stage2)
     dt = time.perf_counter() - t0
     n_tok = sum(len(t) for t in _STATE.val_tokens)
     print(f"tagged {n_tok} validation tokens in {dt:.2f}s ({n_tok / dt:.0f} tokens/s, one process)")

@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 
 from marsad.entities import tag_sentences, tag_tokens
-from marsad.entities.ner import bio_spans, load_tagger, read_conll, score_spans
+from marsad.entities.ner import bio_spans, load_tagger, read_conll, score_spans, stage2_features
 
 SHARED = Path(__file__).resolve().parents[3] / "shared"
 ANERCORP = SHARED / "corpora" / "anercorp" / "train.txt"
 SEED_PAGE = SHARED / "pages" / "seed-kim-putin.txt"
 VAL_FRAC = 0.15  # must match scripts/train_ner.py
-MICRO_F1_FLOOR = 0.70  # pinned ~0.02 below the measured validation micro-F1 0.721 (docs/models/ner.md)
+MICRO_F1_FLOOR = 0.72  # pinned ~0.02 below the measured validation micro-F1 0.742 (docs/models/ner.md)
 TOKEN_RE = re.compile(r"\w+|[^\w\s]")
 
 
@@ -85,3 +85,19 @@ def test_empty_and_cached() -> None:
     assert load_tagger() is load_tagger()
     labels = tag_tokens(["في", "موسكو", "."])
     assert all(lab == "O" or lab[:2] in ("B-", "I-") for lab in labels)
+
+
+def test_two_stage_model_loaded() -> None:
+    assert load_tagger().two_stage
+
+
+def test_stage2_features_use_other_mentions() -> None:
+    feats = [[["bias", "w=بوتين", "r=بوتين"], ["bias", "w=قال", "r=قال"]], [["bias", "w=بوتين", "r=بوتين"]]]
+    first = [["B-PERS", "O"], ["O"]]
+    out = stage2_features(feats, first)
+    # the second sentence's mention sees the first one's PERS label, and the phrase found there
+    assert {"s1=O", "d2w=PERS", "d2m=PERS", "d2p=B-PERS"} <= set(out[1][0])
+    # the first mention sees only the other (O) mention, not its own label, and no phrase of its own
+    assert "d2w=O" in out[0][0] and "d2w=PERS" not in out[0][0]
+    assert not any(f.startswith("d2p=") for f in out[0][0])
+    assert out[0][1][:3] == feats[0][1]

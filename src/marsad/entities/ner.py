@@ -1,10 +1,11 @@
-"""Offline Arabic named-entity tagger: a linear-chain CRF over rich token features.
+"""Offline Arabic named-entity tagger: a two-stage linear-chain CRF over rich token features.
 
-The model (``data/ner.crfsuite``) and the training-entity memory (``data/memory.tsv.gz``) come from
-``scripts/train_ner.py`` on ANERcorp. Features also use a gazetteer (``data/gazetteer.tsv.gz``,
-``scripts/build_gazetteer.py``), distributional word clusters (``data/clusters.tsv.gz``,
-``scripts/build_clusters.py``) and trigger-context type hints (``data/hints.tsv.gz``,
-``scripts/build_hints.py``). Nothing is downloaded at run time; labels are BIO with the types PERS,
+The first-stage model (``data/ner.crfsuite``), the second-stage label-consistency model
+(``data/ner2.crfsuite``; optional: without it the first stage alone tags) and the training-entity memory
+(``data/memory.tsv.gz``) come from ``scripts/train_ner.py`` on ANERcorp. Features also use a
+gazetteer (``data/gazetteer.tsv.gz``, ``scripts/build_gazetteer.py``), distributional word clusters
+(``data/clusters.tsv.gz``, ``scripts/build_clusters.py``) and trigger-context type hints
+(``data/hints.tsv.gz``, ``scripts/build_hints.py``). Nothing is downloaded at run time; labels are BIO with the types PERS,
 LOC, ORG and MISC. See ``docs/models/ner.md``.
 """
 
@@ -31,6 +32,7 @@ __all__ = [
     "load_tagger",
     "normalize_token",
     "sentence_features",
+    "stage2_features",
     "strip_clitics",
     "tag_sentences",
     "tag_tokens",
@@ -40,6 +42,7 @@ ENTITY_TYPES: tuple[str, ...] = ("PERS", "LOC", "ORG", "MISC")
 
 _PACKAGE = "marsad.entities"  # data files live in its data/ folder (package data, not a package)
 MODEL_FILE = "ner.crfsuite"
+STAGE2_FILE = "ner2.crfsuite"  # optional second-stage model (label consistency across the document)
 GAZETTEER_FILE = "gazetteer.tsv.gz"
 CLUSTERS_FILE = "clusters.tsv.gz"
 HINTS_FILE = "hints.tsv.gz"  # type hints from trigger contexts in unlabeled news
@@ -394,6 +397,7 @@ _CONTEXT_KEYS: dict[int, tuple[str, ...]] = {
 
 
 O_THRESHOLD = 0.0  # tuned on the validation part by scripts/train_ner.py (0 = plain Viterbi)
+STAGE2_OWN = True  # the second stage also sees the token's own first-pass label
 DOC_WINDOW = 8  # sentences on each side whose mentions of a word add document-level evidence
 
 
@@ -487,42 +491,166 @@ def document_features(
     return out
 
 
+def _feature_value(feats: Sequence[str], key: str) -> str:
+    """Value of the token's own feature ``key`` (``key=value``) in a crfsuite feature list."""
+    prefix = key + "="
+    for f in feats:
+        if f.startswith(prefix):
+            return f[len(prefix) :]
+    return ""
+
+
+def stage2_features(
+    doc_feats: Sequence[Sequence[Sequence[str]]],
+    stage1: Sequence[Sequence[str]],
+    window: int = DOC_WINDOW,
+    own: bool = True,
+) -> list[list[list[str]]]:
+    """Add label-consistency features from a first-pass tagging of the same text (two-stage CRF).
+
+    For each token: the first-pass types of the *other* mentions of its clitic-stripped word within
+    ``window`` sentences (``d2w=TYPE``, majority ``d2m=TYPE``), the longest first-pass entity phrase
+    found elsewhere in the window that starts here (``d2p=B-TYPE``/``I-TYPE``) and, with ``own``, the
+    token's own first-pass label (``s1=LABEL``).
+    """
+    words: list[list[str]] = []
+    norms: list[list[str]] = []
+    for sent in doc_feats:
+        norms.append([_feature_value(tf, "w") for tf in sent])
+        words.append([_feature_value(tf, "r") for tf in sent])
+    # per sentence: word -> Counter-like dict of first-pass types; phrase -> types with their positions
+    word_ev: list[dict[str, dict[str, int]]] = []
+    phrase_ev: list[dict[tuple[str, ...], list[tuple[str, int]]]] = []
+    for k, labels in enumerate(stage1):
+        wd: dict[str, dict[str, int]] = {}
+        for t, lab in enumerate(labels):
+            w = words[k][t]
+            if len(w) < 2 or (not _ARABIC_LETTER.search(w) and not _LATIN.search(w)):
+                continue
+            etype = lab[2:] if lab != "O" else "O"
+            slot = wd.setdefault(w, {})
+            slot[etype] = slot.get(etype, 0) + 1
+        word_ev.append(wd)
+        pd: dict[tuple[str, ...], list[tuple[str, int]]] = {}
+        for etype, start, end in bio_spans(labels):
+            pd.setdefault(tuple(norms[k][start:end]), []).append((etype, start))
+        phrase_ev.append(pd)
+    # sliding-window sums of the per-sentence evidence
+    wagg: dict[str, dict[str, int]] = {}
+    pagg: dict[tuple[str, ...], dict[str, int]] = {}
+    first_len: dict[str, int] = {}
+    for pd in phrase_ev:
+        for phrase in pd:
+            first_len[phrase[0]] = max(first_len.get(phrase[0], 0), len(phrase))
+
+    def add(j: int, sign: int) -> None:
+        for w, counts in word_ev[j].items():
+            slot = wagg.setdefault(w, {})
+            for etype, c in counts.items():
+                slot[etype] = slot.get(etype, 0) + sign * c
+        for phrase, occ in phrase_ev[j].items():
+            pslot = pagg.setdefault(phrase, {})
+            for etype, _start in occ:
+                pslot[etype] = pslot.get(etype, 0) + sign
+
+    n_sent = len(doc_feats)
+    for j in range(min(window, n_sent - 1) + 1):
+        add(j, 1)
+    out: list[list[list[str]]] = []
+    for k, sent in enumerate(doc_feats):
+        if k > 0:
+            if k + window < n_sent:
+                add(k + window, 1)
+            if k - window - 1 >= 0:
+                add(k - window - 1, -1)
+        own_phrases = phrase_ev[k]
+        labels = stage1[k]
+        n = len(sent)
+        ptags: list[set[str]] = [set() for _ in range(n)]
+        for i in range(n):
+            max_len = first_len.get(norms[k][i], 0)
+            for length in range(min(max_len, n - i), 0, -1):
+                phrase = tuple(norms[k][i : i + length])
+                types = dict(pagg.get(phrase, {}))
+                for etype, _start in own_phrases.get(phrase, ()):  # only mentions elsewhere count
+                    types[etype] -= 1
+                types = {e: c for e, c in types.items() if c > 0}
+                if types:
+                    etype = max(types, key=lambda e: (types[e], e))
+                    ptags[i].add(f"B-{etype}")
+                    for j2 in range(i + 1, i + length):
+                        ptags[j2].add(f"I-{etype}")
+                    break
+        rows: list[list[str]] = []
+        for t, tf in enumerate(sent):
+            feats = list(tf)
+            if own:
+                feats.append(f"s1={labels[t]}")
+            counts = dict(wagg.get(words[k][t], {}))
+            mine = labels[t][2:] if labels[t] != "O" else "O"
+            if mine in counts:
+                counts[mine] -= 1
+            counts = {e: c for e, c in counts.items() if c > 0}
+            if counts:
+                feats.extend(f"d2w={e}" for e in sorted(counts))
+                feats.append(f"d2m={max(counts, key=lambda e: (counts[e], e))}")
+            feats.extend(f"d2p={p}" for p in sorted(ptags[t]))
+            rows.append(feats)
+        out.append(rows)
+    return out
+
+
 # --- tagging ---------------------------------------------------------------------------------------
 
 
 class Tagger:
-    """A loaded CRF model plus its feature resources."""
+    """A loaded CRF model (optionally two-stage) plus its feature resources."""
 
-    def __init__(self, model: bytes | Path | str, res: FeatureResources) -> None:
-        """Open a crfsuite model given as bytes or a file path."""
-        self._tagger = pycrfsuite.Tagger()
-        if isinstance(model, bytes):
-            # crfsuite reads the buffer in place: keep the bytes alive as long as the tagger.
-            self._model_bytes = model
-            self._tagger.open_inmemory(model)
-        else:
-            self._tagger.open(str(model))
+    def __init__(
+        self, model: bytes | Path | str, res: FeatureResources, stage2: bytes | Path | str | None = None
+    ) -> None:
+        """Open a crfsuite model (and an optional second-stage model) given as bytes or file paths."""
+        self._keep: list[bytes] = []  # crfsuite reads in-memory models in place: keep the bytes alive
+        self._tagger = self._open(model)
+        self._stage2 = self._open(stage2) if stage2 is not None else None
         self._lock = threading.Lock()
         self.resources = res
-        self._labels = frozenset(self._tagger.labels())
+        final = self._stage2 or self._tagger
+        self._labels = frozenset(final.labels())
         self._types = sorted({lab[2:] for lab in self._labels if lab != "O"})
         self.o_threshold = O_THRESHOLD
 
-    def _decode(self, feats: list[list[str]]) -> list[str]:
+    def _open(self, model: bytes | Path | str) -> pycrfsuite.Tagger:
+        tagger = pycrfsuite.Tagger()
+        if isinstance(model, bytes):
+            self._keep.append(model)
+            tagger.open_inmemory(model)
+        else:
+            tagger.open(str(model))
+        return tagger
+
+    @property
+    def two_stage(self) -> bool:
+        """Whether a second-stage (label-consistency) model is loaded."""
+        return self._stage2 is not None
+
+    def _decode(self, feats: list[list[str]], tagger: pycrfsuite.Tagger | None = None) -> list[str]:
         """Viterbi labels, then recall-oriented repair: an ``O`` whose marginal is below the threshold
         takes the most probable entity type (CRFs trained on ANERcorp are precise but miss entities)."""
         if not feats:
             return []
+        crf = self._tagger if tagger is None else tagger
+        final = crf is (self._stage2 or self._tagger)
         with self._lock:
-            labels: list[str] = list(self._tagger.tag(feats))
-            if self.o_threshold > 0:
+            labels: list[str] = list(crf.tag(feats))
+            if final and self.o_threshold > 0:
                 for t, lab in enumerate(labels):
-                    if lab != "O" or self._tagger.marginal("O", t) >= self.o_threshold:
+                    if lab != "O" or crf.marginal("O", t) >= self.o_threshold:
                         continue
                     best, best_p = "", 0.0
                     for etype in self._types:
-                        p_b = self._marginal(f"B-{etype}", t)
-                        p_i = self._marginal(f"I-{etype}", t)
+                        p_b = self._marginal(crf, f"B-{etype}", t)
+                        p_i = self._marginal(crf, f"I-{etype}", t)
                         if p_b + p_i > best_p:
                             prev = labels[t - 1] if t else "O"
                             cont = prev != "O" and prev[2:] == etype and p_i >= p_b
@@ -531,19 +659,28 @@ class Tagger:
                         labels[t] = best
         return _repair_bio(labels)
 
-    def _marginal(self, label: str, t: int) -> float:
+    def _marginal(self, crf: pycrfsuite.Tagger, label: str, t: int) -> float:
         """Marginal probability of ``label`` at position ``t`` (0 for labels the model lacks)."""
-        return float(self._tagger.marginal(label, t)) if label in self._labels else 0.0
+        return float(crf.marginal(label, t)) if label in self._labels else 0.0
+
+    def _tag_features(self, feats: list[list[list[str]]], window: int = DOC_WINDOW) -> list[list[str]]:
+        """Tag featurized sentences: the first pass, then (if loaded) the label-consistency pass."""
+        if self._stage2 is None:
+            return [self._decode(f) for f in feats]
+        with self._lock:  # raw first-pass Viterbi labels, as the second stage was trained on
+            first = [list(self._tagger.tag(f)) if f else [] for f in feats]
+        second = stage2_features(feats, first, window=window, own=STAGE2_OWN)
+        return [self._decode(f, self._stage2) for f in second]
 
     def tag(self, tokens: Sequence[str]) -> list[str]:
         """Return one BIO label per token."""
         if not tokens:
             return []
-        return self._decode(sentence_features(tokens, self.resources))
+        return self._tag_features([sentence_features(tokens, self.resources)])[0]
 
     def tag_document(self, sentences: Sequence[Sequence[str]]) -> list[list[str]]:
         """Tag consecutive sentences of one text, using evidence from nearby sentences."""
-        return [self._decode(f) for f in document_features(sentences, self.resources)]
+        return self._tag_features(document_features(sentences, self.resources))
 
 
 def _repair_bio(labels: list[str]) -> list[str]:
@@ -561,7 +698,9 @@ def _repair_bio(labels: list[str]) -> list[str]:
 @lru_cache(maxsize=1)
 def load_tagger() -> Tagger:
     """Load (once) the tagger from the package data."""
-    return Tagger(_open_data(MODEL_FILE), load_resources())
+    ref = resources.files(_PACKAGE).joinpath("data", STAGE2_FILE)
+    stage2 = ref.read_bytes() if ref.is_file() else None
+    return Tagger(_open_data(MODEL_FILE), load_resources(), stage2)
 
 
 def tag_tokens(tokens: list[str]) -> list[str]:
