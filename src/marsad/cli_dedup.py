@@ -78,6 +78,8 @@ def stories(
             "first_seen": s["first_seen"],
             "last_seen": s["last_seen"],
             "sources": sorted({a["source"] for a in s["articles"] if a["source"]}),
+            "article_count": len(s["articles"]),
+            "entities": s.get("entities", []),
             "articles": s["articles"],
         }
         for s in rows
@@ -89,6 +91,8 @@ def stories(
         typer.echo(
             f"── story {s['id']}: {s['title'] or '(untitled)'}  [{len(s['articles'])} articles, {', '.join(s['sources'])}]"
         )
+        if s["entities"]:
+            typer.echo("   " + "، ".join(e["name"] for e in s["entities"]))
         if len(s["articles"]) > 1:
             for a in s["articles"]:
                 typer.echo(f"   {a['id']:>7}  {(a['source'] or '-')[:14]:14}  {a['title'] or '(untitled)'}")

@@ -99,3 +99,12 @@ def test_tag_conll(tmp_path: Path) -> None:
     assert [ln[0] for ln in lines] == ["التقى", "فلاديمير", "بوتين", "في", "موسكو", ".", "وزير"]
     tags = dict((ln[0], ln[1]) for ln in lines)
     assert tags["بوتين"] == "I-PERS" and tags["موسكو"] == "B-LOC"
+
+
+def test_stories_carry_top_entities(tmp_path: Path) -> None:
+    db = tmp_path / "s.db"
+    assert run_cli("ingest", str(DATA / "seed-kim-putin.txt"), "--db", str(db)).returncode == 0
+    stories = json.loads(run_cli("stories", "--db", str(db), "--json").stdout)
+    assert stories and all("entities" in s and s["article_count"] == len(s["articles"]) for s in stories)
+    names = {e["name"] for s in stories for e in s["entities"]}
+    assert "كوريا الشمالية" in names

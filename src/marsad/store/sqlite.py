@@ -143,6 +143,10 @@ def _chunks(ids: Sequence[Any]) -> Iterator[list[Any]]:
         yield list(ids[i : i + _IN_CHUNK])
 
 
+#: Entities listed per story: enough for "who and where" of a news story, short enough for a list view.
+STORY_TOP_ENTITIES = 5
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -690,8 +694,18 @@ class SQLiteStore:
             " ORDER BY s.story_id, a.date, a.id"
         ):
             members.setdefault(int(r[0]), []).append({"id": r[1], "url": r[2], "source": r[3], "title": r[4]})
+        top: dict[int, list[dict[str, Any]]] = {}
+        for r in self.conn.execute(
+            "SELECT s.story_id, e.id, e.type, e.name, count(DISTINCT m.article_id) AS n FROM story_articles s"
+            " JOIN mentions m ON m.article_id = s.article_id JOIN entities e ON e.id = m.entity_id"
+            " GROUP BY s.story_id, e.id ORDER BY s.story_id, n DESC, count(*) DESC, e.name"
+        ):
+            entry = top.setdefault(int(r[0]), [])
+            if len(entry) < STORY_TOP_ENTITIES:
+                entry.append({"id": r[1], "type": r[2], "name": r[3], "articles": r[4]})
         for st in stories:
             st["articles"] = members.get(int(st["id"]), [])
+            st["entities"] = top.get(int(st["id"]), [])
         return stories
 
     def integrity_ok(self) -> bool:
