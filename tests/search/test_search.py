@@ -17,6 +17,7 @@ from marsad.search.tantivy_backend import TantivyBackend
 from marsad.store import Store, open_store
 from marsad.text import stem
 from tests.api.live import build_store
+from tests.conftest import DATA
 
 
 @pytest.fixture(scope="module")
@@ -263,3 +264,23 @@ def test_cli_search_json(db: Path) -> None:
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     assert data["total"] >= 3
+
+
+def test_entity_facet_from_stored_mentions(tmp_path: Path) -> None:
+    from marsad.pipeline import ingest_paths
+    from marsad.search.engine import open_search
+    from marsad.settings import load_settings
+    from marsad.store import open_store
+
+    db = tmp_path / "facet.db"
+    store = open_store(str(db))
+    ingest_paths([str(DATA / "seed-kim-putin.txt")], store, load_settings())
+    engine = open_search(store, str(db))
+    try:
+        engine.catch_up()
+        result = engine.search("بوتين")
+        names = {f["title"] for f in result.facets.get("entities", [])}
+        assert "كوريا الشمالية" in names and any("بوتين" in n for n in names)
+    finally:
+        engine.close()
+        store.close()

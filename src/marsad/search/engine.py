@@ -31,6 +31,8 @@ MAX_LIMIT = 100
 MAX_OFFSET = 10000
 #: Characters of body text shown around the first match in a result snippet.
 SNIPPET_CHARS = 240
+#: Entities listed in the entity facet (a sidebar's worth).
+ENTITY_FACET_SIZE = 15
 #: Top hits looked at for the stories facet (stories are a property of the best matches).
 STORY_FACET_HITS = 500
 SORTS = ("relevance", "recent")
@@ -248,7 +250,27 @@ class SearchEngine:
             stories = self._story_facet(q, only_ids) if found.total else []
             if stories:
                 result.facets["stories"] = stories
+            entities = self._entity_facet(q, only_ids) if found.total else []
+            if entities:
+                result.facets["entities"] = entities
         return result
+
+    def _entity_facet(self, q: ParsedQuery, only_ids: list[int] | None) -> list[dict[str, Any]]:
+        """Count the entities mentioned in the best matches (like the stories facet, over the top hits)."""
+        conn = getattr(self.store, "conn", None)
+        if conn is None or "mentions" not in tables(self.store):
+            return []
+        top = self.backend.search(q, STORY_FACET_HITS, 0, "relevance", only_ids, False)
+        ids = [i for i, _ in top.hits]
+        if not ids:
+            return []
+        rows = conn.execute(
+            "SELECT e.id, e.type, e.name, count(DISTINCT m.article_id) AS n FROM mentions m"
+            f" JOIN entities e ON e.id = m.entity_id WHERE m.article_id IN ({','.join('?' * len(ids))})"
+            " GROUP BY e.id ORDER BY n DESC, e.name LIMIT ?",
+            [*ids, ENTITY_FACET_SIZE],
+        )
+        return [{"value": r[0], "type": r[1], "title": r[2], "count": r[3]} for r in rows]
 
     def _hits(self, hits: Sequence[tuple[int, float]], q: ParsedQuery) -> list[dict[str, Any]]:
         ids = [i for i, _ in hits]
