@@ -234,7 +234,7 @@ def _one_line(message: str) -> str:
 
 def _load_command_modules() -> None:
     # Verbs of later stages live in their own modules and register themselves on ``app``.
-    for name in ("marsad.cli_input", "marsad.cli_dedup", "marsad.cli_entities", "marsad.cli_web"):
+    for name in ("marsad.cli_input", "marsad.cli_dedup", "marsad.cli_entities", "marsad.cli_web", "marsad.cli_batch"):
         try:
             importlib.import_module(name)
         except ModuleNotFoundError as exc:

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
-from marsad.errors import StoreError
 from marsad.store.base import AddResult, ArticleRow, Store
 from marsad.store.sqlite import SQLiteStore
 
-__all__ = ["AddResult", "ArticleRow", "SQLiteStore", "Store", "open_store"]
+__all__ = ["AddResult", "ArticleRow", "SQLiteStore", "Store", "is_postgres_url", "open_store"]
+
+#: URL schemes that select the PostgreSQL backend (libpq accepts both spellings).
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_postgres_url(location: str) -> bool:
+    """Return True if ``location`` names a PostgreSQL database rather than a SQLite file."""
+    return location.startswith(POSTGRES_SCHEMES)
 
 
 def open_store(location: str) -> Store:
     """Open the store at ``location``: a SQLite file path, or a postgresql:// URL."""
-    if location.startswith(("postgresql://", "postgres://")):
-        raise StoreError("the PostgreSQL backend is not available in this version; use a SQLite file path")
+    if is_postgres_url(location):
+        # Imported here so that SQLite users never need psycopg installed.
+        from marsad.store.postgres import PostgresStore
+
+        # entities()/entity() arrive with the entities tables (being finished in another issue).
+        return PostgresStore(location)  # type: ignore[return-value]
     return SQLiteStore(location)
