@@ -33,7 +33,7 @@ demo: $(STAMP)
 	$(VENV)/bin/marsad serve --db $(DEMO_DB) --host $(DEMO_HOST) --port $(DEMO_PORT)
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check src tests bench scripts
+	$(VENV)/bin/ruff check src tests bench scripts fuzz
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy

@@ -56,7 +56,7 @@ def main() -> None:
     import atheris
 
     with atheris.instrument_imports():
-        import marsad.extract  # noqa: F401
+        import marsad.extract
         import marsad.search.query  # noqa: F401
     atheris.Setup(sys.argv, one_input)
     atheris.Fuzz()
