@@ -13,6 +13,7 @@ import json
 import os
 import threading
 import time
+from datetime import UTC, datetime
 from importlib import resources
 from typing import Annotated, Any
 
@@ -20,12 +21,13 @@ from fastapi import FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from marsad.api import queries
-from marsad.models import RawDocument
+from marsad.ingest.fetch import fetch_url
+from marsad.ingest.files import iter_payload
 from marsad.pipeline import ingest_documents
 from marsad.search.engine import SearchEngine, index_meta, index_path_for
 from marsad.search.tantivy_backend import TantivyBackend
@@ -37,6 +39,11 @@ from marsad.store import Store, open_store
 MAX_BODY_BYTES = 5 * 1024 * 1024
 #: Environment variable holding the ingest token; ingest is disabled when it is unset or empty.
 TOKEN_ENV = "MARSAD_API_TOKEN"
+#: Media types accepted for posted content (pages, feeds, JSON article records).
+INGEST_TYPES = (
+    r"^(text/plain|text/html|text/xml|application/xml|application/rss\+xml|application/atom\+xml"
+    r"|application/json|application/x-ndjson)$"
+)
 
 #: Largest id accepted in a path: SQLite's INTEGER is a signed 64-bit value.
 MAX_ID = 2**63 - 1
@@ -197,11 +204,29 @@ class Context:
 
 
 class IngestBody(BaseModel):
-    """A page to ingest: its text (plain text or HTML) and where it came from."""
+    """What to ingest: a page, feed or JSON records posted inline (``content``), or a ``url`` to fetch."""
 
-    uri: str = Field(min_length=1, max_length=2000, description="Where the page came from (URL or name).")
-    content: str = Field(min_length=1, description="The page: plain text or HTML.")
-    content_type: str = Field(default="text/plain", pattern=r"^(text/plain|text/html)$")
+    uri: str | None = Field(
+        default=None, min_length=1, max_length=2000,
+        description="Where the posted content came from (URL or name); defaults to `url` when fetching.",
+    )
+    content: str | None = Field(
+        default=None, min_length=1,
+        description="The payload: a page (plain text or HTML), an RSS/Atom feed, or JSON article records.",
+    )
+    content_type: str = Field(default="text/plain", pattern=INGEST_TYPES)
+    url: str | None = Field(
+        default=None, min_length=8, max_length=2000, pattern=r"^https?://",
+        description="An http(s) URL of a page or feed for the server to fetch (robots.txt respected).",
+    )
+
+    @model_validator(mode="after")
+    def _one_source(self) -> IngestBody:
+        if (self.content is None) == (self.url is None):
+            raise ValueError("give exactly one of `content` or `url`")
+        if self.content is not None and self.uri is None:
+            raise ValueError("`uri` is required with `content`")
+        return self
 
 
 def create_app(db: str) -> FastAPI:
@@ -303,7 +328,7 @@ def create_app(db: str) -> FastAPI:
     def api_duplicates(request: Request, limit: Limit = 20, offset: Offset = 0) -> Response:
         return json_read(request, queries.list_duplicates(ctx.store(), limit, offset))
 
-    @app.post("/api/ingest", tags=["ingest"], summary="Ingest one page (needs the API token)", status_code=201)
+    @app.post("/api/ingest", tags=["ingest"], summary="Ingest a page, feed or records, posted or fetched from a URL (needs the API token)", status_code=201)
     def api_ingest(request: Request, body: IngestBody) -> Response:
         token = os.environ.get(TOKEN_ENV, "")
         if not token:
@@ -311,10 +336,18 @@ def create_app(db: str) -> FastAPI:
         given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
         if not hmac.compare_digest(given.encode(), token.encode()):
             raise ApiError(401, "unauthorized", "missing or wrong bearer token")
-        doc = RawDocument(
-            data=body.content.encode("utf-8"), uri=body.uri, content_type=body.content_type, charset="utf-8"
-        )
-        report = ingest_documents([doc], ctx.store(), ctx.settings)
+        when = datetime.now(UTC)
+        if body.url is not None:
+            fetched = fetch_url(body.url)
+            if not fetched.ok:
+                raise ApiError(502, "fetch_failed", f"{body.url}: {fetched.error or fetched.status}")
+            items = list(iter_payload(fetched.data, fetched.final_url, when,
+                                      fetched.headers.get("content-type"), ctx.settings))
+        else:
+            assert body.content is not None and body.uri is not None  # checked by the model
+            items = list(iter_payload(body.content.encode("utf-8"), body.uri, when,
+                                      f"{body.content_type}; charset=utf-8", ctx.settings))
+        report = ingest_documents(items, ctx.store(), ctx.settings)
         ctx.engine()  # index the new articles now
         out = report.to_dict()
         out["article_ids"] = report.article_ids

@@ -27,9 +27,11 @@ from marsad.settings import default
 
 #: File name endings read as article records rather than pages.
 RECORD_SUFFIXES = (".json", ".jsonl", ".ndjson")
-#: Endings skipped when walking a folder (our own stores, editor and VCS files).
 #: File name endings read as feeds (an ``.xml`` file that is not a feed is rejected as such).
 FEED_SUFFIXES = (".xml", ".rss", ".atom", ".rdf")
+#: Media types that name a feed outright (servers also send feeds as text/xml; those are sniffed).
+FEED_TYPES = frozenset({"application/rss+xml", "application/atom+xml", "application/rdf+xml"})
+#: Endings skipped when walking a folder (our own stores, editor and VCS files).
 SKIP_SUFFIXES = (".db", ".db-wal", ".db-shm", ".sqlite", ".pyc", ".md", ".toml")
 
 Item = RawDocument | Rejection
@@ -100,6 +102,23 @@ def iter_file(path: Path, settings: dict[str, Any]) -> Iterator[Item]:
         yield RawDocument(data, uri, fetched_at=_mtime(path))
     except OSError as exc:
         yield Rejection(uri, "unreadable", exc.strerror or str(exc))
+
+
+def iter_payload(data: bytes, uri: str, when: datetime, content_type: str | None = None,
+                 settings: dict[str, Any] | None = None) -> Iterator[Item]:
+    """Yield the documents of one payload held in memory: a feed's entries, JSON records, or one page."""
+    cfg = settings or {}
+    ctype = (content_type or "").split(";")[0].strip().lower()
+    head = data.lstrip()[:1]
+    if ctype in FEED_TYPES or ((ctype.endswith("xml") or head == b"<") and looks_like_feed(data)):
+        yield from iter_feed(data, uri, when)
+    elif ctype in ("application/json", "application/x-ndjson", "application/jsonl") or (not ctype and head in (b"[", b"{")):
+        yield from iter_records(io.BytesIO(data), uri, when, cfg)
+    else:
+        charset = None
+        if content_type and "charset=" in content_type.lower():
+            charset = content_type.lower().split("charset=", 1)[1].split(";")[0].strip("\"' ")
+        yield RawDocument(data, uri, fetched_at=when, content_type=content_type or None, charset=charset)
 
 
 def _iter_zip(path: Path, settings: dict[str, Any]) -> Iterator[Item]:
