@@ -203,6 +203,36 @@ class Context:
         return eng
 
 
+class ErrorDetail(BaseModel):
+    """What went wrong: the HTTP status, a stable machine-readable code and a message for people."""
+
+    status: int
+    code: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """The one JSON error shape every route answers with."""
+
+    error: ErrorDetail
+
+
+#: Error answers any route may give, declared once so the OpenAPI document lists them (and replaces
+#: FastAPI's default 422 shape, which Marsad does not use).
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": text}
+    for status, text in (
+        (401, "Missing or wrong API token"),
+        (403, "Ingest is off on this server"),
+        (404, "No such resource"),
+        (413, "Request body too large"),
+        (422, "Invalid parameters or body"),
+        (429, "Rate limited; see Retry-After"),
+        (502, "A page to fetch could not be fetched"),
+    )
+}
+
+
 class IngestBody(BaseModel):
     """What to ingest: a page, feed or JSON records posted inline (``content``), or a ``url`` to fetch."""
 
@@ -236,6 +266,7 @@ def create_app(db: str) -> FastAPI:
         title="Marsad API",
         version="1",
         description="Arabic news monitoring: articles, search, stories, entities, duplicates.",
+        responses=ERROR_RESPONSES,
     )
     app.state.ctx = ctx
     app.add_middleware(BodyLimit)
