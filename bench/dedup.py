@@ -133,7 +133,7 @@ def main() -> None:
 
     # 2. The incremental stage against the store, as it grows.
     print("incremental dedup against the SQLite store (fingerprint + exact + LSH probe + write):")
-    print(f"{'store size':>10}  {'ms/article':>10}")
+    print(f"{'store size':>10}  {'ms/article':>10}  {'peak RSS MB':>11}")
     t_all = time.perf_counter()
     store.begin()
     for start in range(0, len(ids), BATCH):
@@ -142,7 +142,8 @@ def main() -> None:
         ms = (time.perf_counter() - t) * 1000 / len(ids[start : start + BATCH])
         size = start + len(ids[start : start + BATCH])
         if size % 1000 == 0 or size == len(ids):
-            print(f"{size:>10}  {ms:>10.2f}")
+            rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            print(f"{size:>10}  {ms:>10.2f}  {rss:>11.0f}")
     store.commit()
     total = time.perf_counter() - t_all
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
