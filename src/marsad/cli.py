@@ -77,7 +77,8 @@ def parse(
         for r in page["read_also"]:
             typer.echo(f"── read also: {r}")
         for item in page["related"]:
-            typer.echo(f"── related [{item['group']}]: {item['title']}")
+            same = f"  (= article {item['article'] + 1})" if item.get("article") is not None else ""
+            typer.echo(f"── related [{item['group']}]: {item['title']}{same}")
 
 
 def _documents(path: Path, settings: dict[str, Any]) -> list[RawDocument | Rejection]:

@@ -58,15 +58,21 @@ def _span(f: Field | None) -> list[int] | None:
 
 @dataclass(frozen=True, slots=True)
 class RelatedItem:
-    """A headline from a page's related/similar-articles list; items telling one story share a group."""
+    """A headline from a page's related/similar-articles list; items telling one story share a group.
+
+    ``article`` is the index (in ``Page.articles``) of the page's own article that tells the same
+    story, when one does (an aggregator often lists the page's second article among "similar").
+    """
 
     text: str
     span: Span
     group: int
+    article: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON form."""
-        return {"title": self.text, "group": self.group, "start": self.span.start, "end": self.span.end}
+        return {"title": self.text, "group": self.group, "article": self.article,
+                "start": self.span.start, "end": self.span.end}
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,6 +40,8 @@ def test_item_6_is_the_second_articles_story(page: Page) -> None:
     scores = similarity_matrix([second.title_text, *items])[0, 1:]
     assert int(np.argmax(scores)) == 5
     assert scores[5] >= float(default("related_group_threshold"))
+    # The page says so: item 6 (only) points at the second article.
+    assert [i for i, r in enumerate(page.related) if r.article == 1] == [5]
     # ...and it is not the first article's story (same actors: North Korea, Russia, nuclear).
     first_title = page.articles[0].title_text or page.articles[0].paragraphs[0].text
     assert similarity_matrix([first_title, items[5]])[0, 1] < float(default("related_group_threshold"))

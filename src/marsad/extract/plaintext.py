@@ -357,4 +357,27 @@ def _related_items(lines: list[Line], page: Page, cfg: dict[str, Any]) -> list[R
     threshold = float(cfg.get("related_group_threshold", default("related_group_threshold")))
     scores = similarity_matrix([t for t, _ in cleaned])
     groups = group_items(scores, threshold)
-    return [RelatedItem(t, s, g) for (t, s), g in zip(cleaned, groups, strict=True)]
+    same_as = _same_story_articles(page.articles, [t for t, _ in cleaned], threshold)
+    return [RelatedItem(t, s, g, a) for (t, s), g, a in zip(cleaned, groups, same_as, strict=True)]
+
+
+def _same_story_articles(articles: list[Article], items: list[str], threshold: float) -> list[int | None]:
+    """Return, per related item, the index of the page's article with the same story (or None).
+
+    The article is represented by its headline (or its first paragraph when it has none) and
+    scored against the items with the same similarity and threshold that group the items.
+    """
+    import numpy as np
+
+    from marsad.dedup.similarity import similarity_matrix
+
+    heads = [a.title_text or (a.paragraphs[0].text if a.paragraphs else "") for a in articles]
+    if not items or not any(heads):
+        return [None] * len(items)
+    scores = similarity_matrix([*heads, *items])[: len(heads), len(heads) :]
+    out: list[int | None] = [None] * len(items)
+    for j in range(len(items)):
+        i = int(np.argmax(scores[:, j]))
+        if heads[i] and scores[i, j] >= threshold:
+            out[j] = i
+    return out
