@@ -153,6 +153,15 @@ def test_article_links_mentions_to_entity_pages(http: httpx.Client, seed: int) -
     assert any(t["href"].startswith("/entities/") for t in tags)
     assert "article-entities" in html and "keywords" in html
     assert re.search(r'href="/articles/\d+/original\?start=\d+&(amp;)?end=\d+"', html)
+    # Every mention of an entity (not only the first) links to its characters in the original page,
+    # and each of those spans holds the mention's text.
+    mentions = http.get(f"/articles/{seed}.json").json()["entities"]
+    original = http.get(f"/articles/{seed}/original.json").json()["text"]
+    putin = [m for m in mentions if "بوتين" in m["name"]]
+    assert len(putin) >= 3
+    for m in mentions:
+        assert original[m["start"] : m["end"]] == m["text"]
+        assert f"start={m['start']}&amp;end={m['end']}" in html or f"start={m['start']}&end={m['end']}" in html
 
 
 def test_article_query_hits_inside_entity_links(http: httpx.Client, seed: int) -> None:

@@ -112,16 +112,18 @@ def entity_segments(
 
 
 def article_entities(mentions: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Return the article's distinct entities (most mentioned first) with their forms and first span."""
+    """Return the article's distinct entities (most mentioned first): forms, first span and every span."""
     by_id: dict[str, dict[str, Any]] = {}
     for m in sorted(mentions, key=lambda m: int(m["start"])):
         eid = str(m.get("id") or "")
         if not eid:
             continue
         e = by_id.setdefault(
-            eid, {"id": eid, "name": m.get("name"), "type": m.get("type"), "count": 0, "forms": [], "span": [m["start"], m["end"]]}
+            eid, {"id": eid, "name": m.get("name"), "type": m.get("type"), "count": 0, "forms": [],
+                  "span": [m["start"], m["end"]], "spans": []}
         )
         e["count"] += 1
+        e["spans"].append([m["start"], m["end"]])
         if m.get("text") not in e["forms"]:
             e["forms"].append(m.get("text"))
     return sorted(by_id.values(), key=lambda e: (-e["count"], e["span"][0]))
