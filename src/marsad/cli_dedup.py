@@ -33,6 +33,8 @@ def duplicates(db: DbOption = None, as_json: JsonOption = False) -> None:
         typer.echo(f"── {g['kind']} ({g['score']:.2f}), {len(g['members'])} articles")
         for m in g["members"]:
             typer.echo(f"   {m['id']:>7}  {(m['source'] or '-')[:14]:14}  {m['title'] or '(untitled)'}")
+        if len(g["pairs"]) > 1:
+            typer.echo("   pairs: " + ", ".join(f"{p['a']}–{p['b']} {p['score']:.2f}" for p in g["pairs"]))
 
 
 @app.command()

@@ -90,11 +90,13 @@ def _dedup_one(store: Store, aid: int, fp: Fingerprint, threshold: float, report
 def duplicate_groups(
     store: Store, kinds: Iterable[str] = ("exact", "near", "paraphrase")
 ) -> list[dict[str, Any]]:
-    """Return duplicate groups ``{"kind", "members", "score"}`` (connected components per kind, strongest first).
+    """Return duplicate groups ``{"kind", "members", "score", "pairs"}`` (connected components per kind).
 
     Exact groups join exact pairs; near groups join exact and near pairs and contain at least one
     near pair; paraphrase groups join all pairs and contain at least one paraphrase pair. The score
-    is the lowest pair score inside the group (every member is at least that close to a neighbour).
+    is the lowest pair score inside the group (every member is at least that close to a neighbour);
+    ``pairs`` lists every linked pair ``{"a", "b", "kind", "score"}`` with its own score (the MinHash
+    Jaccard estimate for near pairs, the pair probability for paraphrases). Strongest groups first.
     """
     wanted = set(kinds)
     pairs = store.duplicate_pairs()
@@ -116,6 +118,10 @@ def duplicate_groups(
                         "kind": kind,
                         "ids": sorted(comp),
                         "score": round(min(s for _, _, _, s in comp_edges), 4),
+                        "pairs": [
+                            {"a": a, "b": b, "kind": k, "score": round(sc, 4)}
+                            for a, b, k, sc in sorted(comp_edges, key=lambda e: (-e[3], e[0], e[1]))
+                        ],
                     }
                 )
     rows = store.article_rows([i for g in out for i in g["ids"]])
@@ -126,7 +132,7 @@ def duplicate_groups(
             for i in g["ids"]
             if i in rows
         ]
-        groups.append({"kind": g["kind"], "members": members, "score": g["score"]})
+        groups.append({"kind": g["kind"], "members": members, "score": g["score"], "pairs": g["pairs"]})
     groups.sort(
         key=lambda g: (-rank[g["kind"]], -len(g["members"]), g["members"][0]["id"] if g["members"] else 0)
     )

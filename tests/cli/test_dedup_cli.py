@@ -1,0 +1,73 @@
+"""The duplicates / stories / related verbs' JSON, key for key as the issue specifies, on real wire copies."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from marsad.dedup.fingerprint import NEAR_THRESHOLD
+from tests.conftest import DATA, run_cli
+
+MEMBER_KEYS = {"id", "url", "source", "title"}
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """95 real SaudiNewsNet articles with labelled wire copies, ingested by the CLI."""
+    path = str(tmp_path_factory.mktemp("dedupcli") / "m.db")
+    done = run_cli("ingest", str(DATA / "pairs" / "near-duplicates-articles.json"), "--db", path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return path
+
+
+def test_duplicates_json(db: str) -> None:
+    out = run_cli("duplicates", "--json", "--db", db)
+    assert out.returncode == 0, out.stderr
+    groups = json.loads(out.stdout)
+    assert {g["kind"] for g in groups} >= {"exact", "near"}
+    for g in groups:
+        assert set(g) == {"kind", "members", "score", "pairs"}
+        assert g["kind"] in ("exact", "near", "paraphrase") and len(g["members"]) >= 2
+        assert all(set(m) == MEMBER_KEYS for m in g["members"])
+        ids = {m["id"] for m in g["members"]}
+        # Every pair links two members, with its own score; the group score is the weakest link.
+        assert all(p["a"] in ids and p["b"] in ids and 0 <= p["score"] <= 1 for p in g["pairs"])
+        assert g["score"] == min(p["score"] for p in g["pairs"])
+        if g["kind"] == "near":
+            assert all(p["score"] >= NEAR_THRESHOLD for p in g["pairs"] if p["kind"] == "near")
+    # Wire copies cross outlets.
+    assert any(len({m["source"] for m in g["members"]}) > 1 for g in groups if g["kind"] == "near")
+
+
+def test_stories_json(db: str) -> None:
+    out = run_cli("stories", "--json", "--db", db)
+    assert out.returncode == 0, out.stderr
+    stories = json.loads(out.stdout)
+    assert {"id", "title", "first_seen", "last_seen", "sources", "articles"} <= set(stories[0])
+    # Every article is in exactly one story, single-article stories included.
+    ids = [a["id"] for s in stories for a in s["articles"]]
+    assert len(ids) == len(set(ids)) == 95
+    assert any(len(s["articles"]) == 1 for s in stories) and any(len(s["articles"]) > 1 for s in stories)
+    for s in stories:
+        assert all(set(a) >= MEMBER_KEYS for a in s["articles"])
+        assert sorted(s["sources"]) == sorted({a["source"] for a in s["articles"]})
+    since = run_cli("stories", "--json", "--since", "2015-07-25", "--db", db)
+    later = json.loads(since.stdout)
+    assert 0 < len(later) < len(stories) and all(s["last_seen"] >= "2015-07-25" for s in later)
+
+
+def test_related_json(db: str) -> None:
+    stories = json.loads(run_cli("stories", "--json", "--db", db).stdout)
+    big = max(stories, key=lambda s: len(s["articles"]))
+    aid = big["articles"][0]["id"]
+    out = run_cli("related", str(aid), "--json", "--db", db)
+    assert out.returncode == 0, out.stderr
+    rel = json.loads(out.stdout)
+    assert rel and all(set(r) >= MEMBER_KEYS | {"story", "score"} for r in rel)
+    # No article of its own story, and no story twice.
+    assert not {r["id"] for r in rel} & {a["id"] for a in big["articles"]}
+    assert len({r["story"] for r in rel}) == len(rel)
+    missing = run_cli("related", "999999", "--json", "--db", db)
+    assert missing.returncode != 0 and "Traceback" not in missing.stderr
+
