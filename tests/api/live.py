@@ -70,7 +70,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(db: Path) -> Iterator[str]:
+def live_server(db: Path | str) -> Iterator[str]:
     """Run the Marsad app under uvicorn in a thread; yield its base URL."""
     from marsad.api.app import create_app
 

@@ -1,4 +1,4 @@
-"""The HTTP API over real HTTP on 127.0.0.1: listing, one article, search, errors, ETags, limits, ingest."""
+"""The HTTP API over real HTTP on 127.0.0.1, on both store backends: listing, one article, search, errors, ETags, limits, ingest."""
 
 from __future__ import annotations
 
@@ -8,12 +8,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.api.live import build_store, live_server
+from tests.api.live import live_server
+from tests.conftest import BACKENDS, fixture_store
 
 
-@pytest.fixture(scope="module")
-def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    db = build_store(tmp_path_factory.mktemp("api"))
+@pytest.fixture(scope="module", params=BACKENDS)
+def base(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The API over the committed fixtures, on a SQLite file and on a PostgreSQL database."""
+    db = fixture_store(request, request.param, tmp_path_factory.mktemp("api"))
     with live_server(db) as url:
         yield url
 

@@ -1,8 +1,9 @@
-"""Exact and near duplicates on real SaudiNewsNet articles, checked against hand labels."""
+"""Exact and near duplicates on real SaudiNewsNet articles, checked against hand labels (on both store backends)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from marsad.dedup.near import FINGERPRINT_META, dedup_articles, duplicate_groups
 from marsad.errors import StoreError
 from marsad.pipeline import ingest_paths
 from marsad.settings import load_settings
-from marsad.store import SQLiteStore
+from marsad.store import Store, open_store
 
 PAIRS = Path(__file__).resolve().parents[1] / "data" / "pairs"
 
@@ -33,15 +34,15 @@ def _labels() -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> SQLiteStore:
-    """A real SQLite store with the 95 labelled SaudiNewsNet articles ingested (dedup runs on ingest)."""
-    path = tmp_path_factory.mktemp("near") / "m.db"
-    s = SQLiteStore(path)
+def labelled(module_backend: str) -> Iterator[Store]:
+    """A real store (each backend) with the 95 labelled SaudiNewsNet articles ingested (dedup runs on ingest)."""
+    s = open_store(module_backend)
     ingest_paths([str(PAIRS / "near-duplicates-articles.json")], s, load_settings())
-    return s
+    yield s
+    s.close()
 
 
-def _found(store: SQLiteStore) -> dict[frozenset[str], tuple[str, float]]:
+def _found(store: Store) -> dict[frozenset[str], tuple[str, float]]:
     urls = {
         i: r.url or ""
         for i, r in store.article_rows([a for p in store.duplicate_pairs() for a in p[:2]]).items()
@@ -53,7 +54,8 @@ def _found(store: SQLiteStore) -> dict[frozenset[str], tuple[str, float]]:
     }
 
 
-def test_cross_source_wire_copies_are_found(store: SQLiteStore) -> None:
+def test_cross_source_wire_copies_are_found(labelled: Store) -> None:
+    store = labelled
     found = _found(store)
     wire = [
         p
@@ -66,7 +68,8 @@ def test_cross_source_wire_copies_are_found(store: SQLiteStore) -> None:
     assert len(missed) <= 1, missed
 
 
-def test_precision_on_labelled_sample(store: SQLiteStore) -> None:
+def test_precision_on_labelled_sample(labelled: Store) -> None:
+    store = labelled
     found = _found(store)
     labelled = {frozenset((p["url1"], p["url2"])): p for p in _labels()}
     hits = [labelled[k] for k in found if k in labelled]
@@ -78,15 +81,16 @@ def test_precision_on_labelled_sample(store: SQLiteStore) -> None:
     assert not [k for k in templates if k in found]
 
 
-def test_jaccard_estimate_reported_per_pair(store: SQLiteStore) -> None:
+def test_jaccard_estimate_reported_per_pair(labelled: Store) -> None:
+    store = labelled
     pairs = store.duplicate_pairs()
     near = [s for _, _, k, s in pairs if k == "near"]
     assert near and all(NEAR_THRESHOLD <= s <= 1.0 for s in near)
 
 
-def test_exact_copy_is_exact_and_groups_have_issue_shape(store: SQLiteStore) -> None:
-    art = store.article_texts([1])[0]
-    extra = SQLiteStore(store.path)
+def test_exact_copy_is_exact_and_groups_have_issue_shape(labelled: Store, module_backend: str, tmp_path: Path) -> None:
+    art = labelled.article_texts([1])[0]
+    extra = open_store(module_backend)  # a second connection, as another process would have
     # A verbatim republication (different URL and outlet, same normalized body) is an exact duplicate.
     rec = {
         "source": "copycat",
@@ -96,14 +100,14 @@ def test_exact_copy_is_exact_and_groups_have_issue_shape(store: SQLiteStore) -> 
         "author": "",
         "content": art["text"] + "  ",
     }
-    path = Path(store.path).with_name("copy.json")
+    path = tmp_path / "copy.json"
     path.write_text(json.dumps([rec], ensure_ascii=False), encoding="utf-8")
     ingest_paths([str(path)], extra, load_settings())
     groups = duplicate_groups(extra)
     exact = [g for g in groups if g["kind"] == "exact" and any(m["url"] == rec["url"] for m in g["members"])]
     assert exact and exact[0]["score"] == 1.0
     for g in groups:
-        assert set(g) == {"kind", "members", "score"}
+        assert set(g) == {"kind", "members", "score", "pairs"}
         assert all(set(m) == {"id", "url", "source", "title"} for m in g["members"])
     extra.close()
 
@@ -123,11 +127,9 @@ def test_fingerprints_are_deterministic_and_sensitive() -> None:
     assert isinstance(a.signature, np.ndarray) and a.signature.dtype == np.uint32
 
 
-def test_store_refuses_other_fingerprint_scheme(tmp_path: Path) -> None:
-    s = SQLiteStore(tmp_path / "v.db")
-    s.set_meta(FINGERPRINT_META, "fp0-old")
+def test_store_refuses_other_fingerprint_scheme(store: Store) -> None:
+    store.set_meta(FINGERPRINT_META, "fp0-old")
     with pytest.raises(StoreError, match="re-derive"):
-        dedup_articles(s, [])
-    s.set_meta(FINGERPRINT_META, fingerprint_id())
-    dedup_articles(s, [])
-    s.close()
+        dedup_articles(store, [])
+    store.set_meta(FINGERPRINT_META, fingerprint_id())
+    dedup_articles(store, [])

@@ -6,8 +6,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from marsad.dedup.near import duplicate_groups
 from marsad.pipeline import ingest_paths
 from marsad.settings import load_settings
@@ -24,8 +22,7 @@ def _listing(store: Store) -> list[tuple[str | None, str | None, str | None, str
 
 
 def _comparable(article: dict[str, Any]) -> dict[str, Any]:
-    # Entities are compared in their own test below: the SQLite store resolves them against its
-    # stored entities at add_page, which the PostgreSQL store does not port yet.
+    # Entities are compared in their own test below (with the entity listings).
     drop = {"id", "page_id", "ingested_at", "provenance", "entities"}
     return {k: v for k, v in article.items() if k not in drop}
 
@@ -157,10 +154,6 @@ def test_backends_agree_on_real_data(pg: pg_server.LocalServer, tmp_path: Path) 
         post.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="PostgresStore does not yet port SQLiteStore's entity resolution at add_page (entities/mentions tables)",
-)
 def test_backends_agree_on_entities(pg: pg_server.LocalServer, tmp_path: Path) -> None:
     lite_url, post_url = str(tmp_path / "m.db"), pg.create_database("agree_entities")
     for url in (lite_url, post_url):
@@ -169,6 +162,17 @@ def test_backends_agree_on_entities(pg: pg_server.LocalServer, tmp_path: Path) -
     lite, post = open_store(lite_url), open_store(post_url)
     try:
         assert [a.get("entities") for a in lite.iter_articles()] == [a.get("entities") for a in post.iter_articles()]
+        assert lite.entities() == post.entities()
+        ids = [r.id for r in lite.articles()]
+        assert lite.article_entities(ids) == post.article_entities(ids)
+        assert lite.entity_count() == post.entity_count() > 0
+        for e in lite.entities(limit=5):
+            assert lite.entity(e["id"]) == post.entity(e["id"])
+            assert lite.entity_article_ids([e["id"]]) == post.entity_article_ids([e["id"]])
+            for form in e["forms"]:
+                assert lite.resolve_entity(form) == post.resolve_entity(form)
+        assert lite.entity_counts(ids, 20) == post.entity_counts(ids, 20)
+        assert [s["entities"] for s in lite.stories()] == [s["entities"] for s in post.stories()]
     finally:
         lite.close()
         post.close()

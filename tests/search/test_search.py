@@ -1,4 +1,7 @@
-"""Search over real data: variant spellings, stems and broken plurals, syntax, facets, hostile input, catch-up."""
+"""Search over real data: variant spellings, stems and broken plurals, syntax, facets, hostile input, catch-up.
+
+Every test runs on both stores: SQLite with the tantivy index, PostgreSQL with its tsvector backend.
+"""
 
 from __future__ import annotations
 
@@ -10,25 +13,25 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from marsad.search import SearchEngine, open_search, parse_query
+from marsad.search import IndexDoc, SearchEngine, open_search, parse_query
 from marsad.search.analysis import broken_plurals, iter_terms, term_of
 from marsad.search.engine import index_meta, index_path_for
 from marsad.search.tantivy_backend import TantivyBackend
-from marsad.store import Store, open_store
+from marsad.store import is_postgres_url, open_store
 from marsad.text import stem
-from tests.api.live import build_store
-from tests.conftest import DATA
+from tests.conftest import BACKENDS, DATA, fixture_store
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A store holding the committed fixtures, of each backend (read-only for this module's tests)."""
+    return fixture_store(request, request.param, tmp_path_factory.mktemp("search"))
 
 
 @pytest.fixture(scope="module")
-def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_store(tmp_path_factory.mktemp("search"))
-
-
-@pytest.fixture(scope="module")
-def engine(db: Path) -> Iterator[SearchEngine]:
-    store = open_store(str(db))
-    eng = open_search(store, str(db))
+def engine(db: str) -> Iterator[SearchEngine]:
+    store = open_store(db)
+    eng = open_search(store, db)
     eng.catch_up()
     yield eng
     eng.close()
@@ -54,9 +57,9 @@ def test_index_holds_every_stored_article(engine: SearchEngine) -> None:
 
 @pytest.mark.parametrize("query", ["بيونغ يانغ", "بيونج يانج", "پيونگ يانگ", '"بيونغ يانغ"'])
 def test_every_spelling_of_pyongyang_finds_all_three(engine: SearchEngine, query: str) -> None:
-    conn = engine.store.conn  # type: ignore[attr-defined]
+    articles = engine.store.article_texts([r.id for r in engine.store.articles()])
     expected = {
-        spelling: {int(r[0]) for r in conn.execute("SELECT id FROM articles WHERE text LIKE ?", (f"%{spelling}%",))}
+        spelling: {int(a["id"]) for a in articles if spelling in (a["text"] or "")}
         for spelling in ("بيونغ يانغ", "بيونج يانج", "پيونگ يانگ")
     }
     assert all(expected.values())  # each spelling really occurs in the fixtures
@@ -201,47 +204,53 @@ def test_fuzzed_queries_never_raise(engine: SearchEngine, query: str) -> None:
     assert res.total >= 0
 
 
-def _fresh(tmp_path: Path) -> tuple[Store, Path]:
-    db = build_store(tmp_path)
-    return open_store(str(db)), db
+@pytest.fixture(params=BACKENDS)
+def fresh(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A new copy of the fixture store of each backend (for tests that change the index)."""
+    return fixture_store(request, request.param, tmp_path)
 
 
-def test_catch_up_from_watermark_after_a_crash(tmp_path: Path) -> None:
-    store, db = _fresh(tmp_path)
+def test_catch_up_from_watermark_after_a_crash(fresh: str) -> None:
+    store = open_store(fresh)
     try:
-        eng = open_search(store, str(db))
-        # Index only the first 10 articles, as if the process died after its first batch.
-        assert eng.catch_up(batch=10) == 36
+        eng = open_search(store, fresh)
+        eng.catch_up(batch=10)
+        assert eng.backend.count() == 36
         eng.backend.clear()
-        conn = store.conn  # type: ignore[attr-defined]
-        first_ids = [r[0] for r in conn.execute("SELECT id FROM articles ORDER BY id LIMIT 10")]
-        from marsad.search import IndexDoc
-
+        first_ids = [r.id for r in store.articles(limit=10)]
+        # Index only the first 10 articles, as if the process died after its first batch.
         eng.backend.add([IndexDoc(i, "", "", "", "", "") for i in first_ids])
         eng.backend.close()
         assert eng.backend.watermark() == first_ids[-1]
         eng.close()
         # A new process opens the index and catches up only what is missing.
-        again = open_search(store, str(db))
+        again = open_search(store, fresh)
         assert again.pending() == 26
         assert again.catch_up() == 26
         assert again.backend.count() == 36 and again.pending() == 0
         assert again.catch_up() == 0
+        assert again.search("پيونگ يانگ").total >= 3
         again.close()
     finally:
         store.close()
 
 
-def test_index_of_another_version_is_rebuilt(tmp_path: Path) -> None:
-    store, db = _fresh(tmp_path)
+def test_index_of_another_version_is_rebuilt(fresh: str) -> None:
+    store = open_store(fresh)
     try:
-        eng = open_search(store, str(db))
+        eng = open_search(store, fresh)
         eng.catch_up()
         eng.close()
-        path = index_path_for(str(db))
-        assert path is not None
-        (path / "marsad-search.json").write_text(json.dumps({**index_meta(), "analysis": -1}), encoding="utf-8")
-        backend = TantivyBackend(path, index_meta())
+        if is_postgres_url(fresh):
+            from marsad.search.postgres_backend import META_KEY, PostgresBackend, search_meta
+
+            store.set_meta(META_KEY, json.dumps({**index_meta("postgres"), "analysis": -1}))
+            backend: TantivyBackend | PostgresBackend = PostgresBackend(fresh, search_meta())
+        else:
+            path = index_path_for(fresh)
+            assert path is not None
+            (path / "marsad-search.json").write_text(json.dumps({**index_meta(), "analysis": -1}), encoding="utf-8")
+            backend = TantivyBackend(path, index_meta())
         assert backend.count() == 0  # stale analysis: dropped
         eng2 = SearchEngine(store, backend)
         assert eng2.catch_up() == 36
@@ -251,12 +260,31 @@ def test_index_of_another_version_is_rebuilt(tmp_path: Path) -> None:
         store.close()
 
 
-def test_cli_search_json(db: Path) -> None:
+def test_postgres_store_is_indexed_as_it_is_written(pg_url: str) -> None:
+    from marsad.pipeline import ingest_paths
+    from marsad.search.postgres_backend import PostgresBackend
+    from marsad.settings import load_settings
+
+    store = open_store(pg_url)
+    try:
+        ingest_paths([str(DATA / "seed-kim-putin.txt")], store, load_settings())
+        eng = open_search(store, pg_url)
+        assert isinstance(eng.backend, PostgresBackend)
+        # add_page wrote the rows in the articles' own transaction: nothing to catch up.
+        assert eng.pending() == 0 and eng.catch_up() == 0
+        assert eng.backend.count() == store.counts()["articles"] == 2
+        assert eng.search("بوتين").total >= 1
+        eng.close()
+    finally:
+        store.close()
+
+
+def test_cli_search_json(db: str) -> None:
     import subprocess
     import sys
 
     out = subprocess.run(
-        [sys.executable, "-c", "from marsad.cli import main; main()", "search", "بيونغ يانغ", "--db", str(db), "--json"],
+        [sys.executable, "-c", "from marsad.cli import main; main()", "search", "بيونغ يانغ", "--db", db, "--json"],
         capture_output=True,
         text=True,
         timeout=120,
@@ -266,16 +294,13 @@ def test_cli_search_json(db: Path) -> None:
     assert data["total"] >= 3
 
 
-def test_entity_facet_from_stored_mentions(tmp_path: Path) -> None:
+def test_entity_facet_from_stored_mentions(backend: str) -> None:
     from marsad.pipeline import ingest_paths
-    from marsad.search.engine import open_search
     from marsad.settings import load_settings
-    from marsad.store import open_store
 
-    db = tmp_path / "facet.db"
-    store = open_store(str(db))
+    store = open_store(backend)
     ingest_paths([str(DATA / "seed-kim-putin.txt")], store, load_settings())
-    engine = open_search(store, str(db))
+    engine = open_search(store, backend)
     try:
         engine.catch_up()
         result = engine.search("بوتين")
@@ -284,3 +309,47 @@ def test_entity_facet_from_stored_mentions(tmp_path: Path) -> None:
     finally:
         engine.close()
         store.close()
+
+
+def test_entity_filter_by_id_and_by_any_spelling(engine: SearchEngine) -> None:
+    korea = next(e for e in engine.store.entities() if e["name"] == "كوريا الشمالية")
+    mentioning = set(engine.store.entity_article_ids([korea["id"]]))
+    assert mentioning
+    by_id = engine.search(f"entity:{korea['id']}", limit=100)
+    assert {h["id"] for h in by_id.hits} == mentioning
+    # Every stored spelling of the entity resolves to it (through the alias keys) and finds the same articles.
+    for form in korea["forms"]:
+        assert korea["id"] in engine.store.resolve_entity(form), form
+    by_name = engine.search('entity:"كوريا الشمالية"', limit=100)
+    assert {h["id"] for h in by_name.hits} == mentioning
+    # The filter combines with words, and the entity's words are highlighted in the hits.
+    both = engine.search(f"entity:{korea['id']} بوتين", limit=100)
+    assert {h["id"] for h in both.hits} <= mentioning and both.total >= 1
+    assert any(s["hit"] and "كوريا" in s["text"] for h in by_id.hits for s in h["title_segments"] + h["snippet"]["segments"])
+    # An unknown id or name is not an error: it is searched as words and finds nothing here.
+    assert engine.search("entity:marsad:per:000000000000").total == 0
+
+
+def test_backends_find_the_same_articles(engine: SearchEngine) -> None:
+    """The PostgreSQL backend and tantivy, over the same store, return the same hits (the issue's must-show)."""
+    if not is_postgres_url(getattr(engine.store, "url", "")):
+        pytest.skip("compares the PostgreSQL backend with tantivy over a PostgreSQL store")
+    tantivy = SearchEngine(engine.store, TantivyBackend(None, index_meta()))
+    assert tantivy.catch_up() == 36
+    queries = [
+        "بيونغ يانغ", "پيونگ يانگ", '"كوريا الشمالية"', '"الشمالية كوريا"', "الصواريخ", "صاروخ", "سلاح",
+        "إيران OR كوريا", "كوريا -بوتين", "source:sabq", "date:2015-07-21..2015-07-25 السعودية",
+        "date:..2015-07-20 السعودية", "السعودية الرياض", 'entity:"كيم جونغ أون"', "وزير الخارجية",
+        "-السعودية", '"خادم الحرمين الشريفين"', "في",
+    ]
+    queries += [a["title"] for a in engine.store.iter_articles() if a.get("title")][:15]
+    for q in queries:
+        pg_hits = engine.search(q, limit=100, facets=True)
+        tv_hits = tantivy.search(q, limit=100, facets=True)
+        assert pg_hits.total == tv_hits.total, q
+        assert {h["id"] for h in pg_hits.hits} == {h["id"] for h in tv_hits.hits}, q
+        assert {f["value"]: f["count"] for f in pg_hits.facets.get("sources", [])} == {
+            f["value"]: f["count"] for f in tv_hits.facets.get("sources", [])
+        }, q
+        assert pg_hits.facets.get("days", []) == tv_hits.facets.get("days", []), q
+    tantivy.close()

@@ -29,8 +29,7 @@ from marsad.api import queries
 from marsad.ingest.fetch import fetch_url
 from marsad.ingest.files import iter_payload
 from marsad.pipeline import ingest_documents
-from marsad.search.engine import SearchEngine, index_meta, index_path_for
-from marsad.search.tantivy_backend import TantivyBackend
+from marsad.search.engine import SearchEngine, open_backend
 from marsad.settings import load_settings
 from marsad.store import Store, open_store
 
@@ -186,7 +185,7 @@ class Context:
         self.settings = load_settings({"db": db})
         self._local = threading.local()
         self._lock = threading.Lock()
-        self.backend = TantivyBackend(index_path_for(db), index_meta())
+        self.backend = open_backend(db)
 
     def store(self) -> Store:
         """Return this thread's store connection (SQLite connections stay in their thread)."""

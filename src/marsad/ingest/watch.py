@@ -3,8 +3,8 @@
 Per round: all feeds are polled concurrently (one request at a time per host, a delay between
 them); a 304 answer means the feed is not parsed again; new entries' pages are fetched (robots.txt
 respected) and extracted; when a page cannot be had, the entry's own summary is stored instead.
-Feed validators (ETag, Last-Modified) and seen entry ids live in two side tables on the store's
-SQLite connection (created here), or in memory for a store without one.
+Feed validators (ETag, Last-Modified) and seen entry ids are kept by the store (its ``watch_feeds``
+and ``watch_seen`` tables, on SQLite and PostgreSQL alike).
 """
 
 from __future__ import annotations
@@ -30,12 +30,6 @@ from marsad.store.base import Store
 DEFAULT_INTERVAL = 900.0
 
 _DEFAULT_FETCH = FetchConfig()
-_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS watch_feeds (url TEXT PRIMARY KEY, etag TEXT, last_modified TEXT,"
-    " checked_at TEXT, status INTEGER, error TEXT)",
-    "CREATE TABLE IF NOT EXISTS watch_seen (feed_url TEXT NOT NULL, entry_id TEXT NOT NULL,"
-    " seen_at TEXT NOT NULL, PRIMARY KEY (feed_url, entry_id))",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,54 +135,29 @@ def load_watch_file(path: Path) -> WatchConfig:
 
 
 class WatchState:
-    """Feed validators and seen entries, in side tables of a SQLite store (or in memory)."""
+    """Feed validators and seen entries, kept by the store."""
 
     def __init__(self, store: Store) -> None:
-        self.conn = getattr(store, "conn", None)
-        self._feeds: dict[str, tuple[str | None, str | None]] = {}
-        self._seen: set[tuple[str, str]] = set()
-        if self.conn is not None:
-            for stmt in _SCHEMA:
-                self.conn.execute(stmt)
+        self.store = store
 
     def validators(self, url: str) -> tuple[str | None, str | None]:
         """Return the (ETag, Last-Modified) last seen for a feed."""
-        if self.conn is None:
-            return self._feeds.get(url, (None, None))
-        row = self.conn.execute("SELECT etag, last_modified FROM watch_feeds WHERE url=?", (url,)).fetchone()
-        return (row[0], row[1]) if row else (None, None)
+        return self.store.feed_validators(url)
 
     def save_feed(self, url: str, res: FetchResult) -> None:
         """Remember the outcome of polling a feed (validators only from a 200)."""
         etag, modified = self.validators(url)
         if res.ok:
             etag, modified = res.headers.get("etag"), res.headers.get("last-modified")
-        if self.conn is None:
-            self._feeds[url] = (etag, modified)
-            return
-        self.conn.execute(
-            "INSERT INTO watch_feeds(url, etag, last_modified, checked_at, status, error) VALUES (?,?,?,?,?,?)"
-            " ON CONFLICT(url) DO UPDATE SET etag=excluded.etag, last_modified=excluded.last_modified,"
-            " checked_at=excluded.checked_at, status=excluded.status, error=excluded.error",
-            (url, etag, modified, datetime.now(UTC).isoformat(), res.status, res.error),
-        )
+        self.store.save_feed_state(url, etag, modified, res.status, res.error)
 
     def seen(self, feed_url: str, entry_id: str) -> bool:
         """Return True if this entry of this feed was handled before."""
-        if self.conn is None:
-            return (feed_url, entry_id) in self._seen
-        row = self.conn.execute("SELECT 1 FROM watch_seen WHERE feed_url=? AND entry_id=?", (feed_url, entry_id)).fetchone()
-        return row is not None
+        return self.store.entry_seen(feed_url, entry_id)
 
     def mark_seen(self, feed_url: str, entry_id: str) -> None:
         """Remember an entry as handled."""
-        if self.conn is None:
-            self._seen.add((feed_url, entry_id))
-            return
-        self.conn.execute(
-            "INSERT OR IGNORE INTO watch_seen(feed_url, entry_id, seen_at) VALUES (?,?,?)",
-            (feed_url, entry_id, datetime.now(UTC).isoformat()),
-        )
+        self.store.mark_entry_seen(feed_url, entry_id)
 
 
 async def _poll_feed(spec: FeedSpec, fetcher: Fetcher, state: WatchState) -> tuple[FeedOutcome, list[FeedEntry]]:

@@ -8,15 +8,14 @@ normalizer version is dropped and rebuilt.
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from marsad.search.analysis import ANALYSIS_VERSION, analyze, iter_terms
-from marsad.search.backend import IndexDoc, SearchBackend
+from marsad.search.analysis import ANALYSIS_VERSION, iter_terms
+from marsad.search.backend import GapFreeBackend, SearchBackend, make_doc
 from marsad.search.query import Clause, ParsedQuery, parse_query
 from marsad.search.tantivy_backend import FOLD_PROCLITICS, TantivyBackend
 from marsad.store.base import Store
@@ -35,21 +34,9 @@ SNIPPET_CHARS = 240
 ENTITY_FACET_SIZE = 15
 #: Top hits looked at for the stories facet (stories are a property of the best matches).
 STORY_FACET_HITS = 500
+#: Spellings of an ``entity:`` filter's entities used to highlight hits (its name and most frequent forms).
+ENTITY_HIGHLIGHT_FORMS = 10
 SORTS = ("relevance", "recent")
-_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}")
-
-
-def _day(date: str | None) -> str:
-    m = _DAY.match(date or "")
-    return m.group() if m else ""
-
-
-def tables(store: Store) -> set[str]:
-    """Return the names of the store's SQLite tables (empty for a store without ``conn``)."""
-    conn = getattr(store, "conn", None)
-    if conn is None:
-        return set()
-    return {str(r[0]) for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
 
 
 def highlight(text: str, clauses: Sequence[Clause]) -> list[tuple[int, int]]:
@@ -136,57 +123,52 @@ class SearchEngine:
 
     # -- indexing --------------------------------------------------------------------------------
 
-    def _store_max_id(self) -> int:
-        conn = getattr(self.store, "conn", None)
-        if conn is None:
-            return 0
-        return int(conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0])
-
     def pending(self) -> int:
-        """Return how many stored articles the index does not have yet (by id)."""
-        conn = getattr(self.store, "conn", None)
-        if conn is None:
-            return 0
-        wm = self.backend.watermark()
-        return int(conn.execute("SELECT count(*) FROM articles WHERE id > ?", (wm,)).fetchone()[0])
+        """Return how many stored articles the index does not have yet."""
+        if isinstance(self.backend, GapFreeBackend):
+            return self.backend.count_missing()
+        return self.store.count_articles(after_id=self.backend.watermark())
 
     def catch_up(self, batch: int = INDEX_BATCH) -> int:
-        """Index every stored article above the watermark; return how many were added."""
-        conn = getattr(self.store, "conn", None)
-        if conn is None:
-            return 0
-        added = 0
+        """Index every stored article the index lacks; return how many were added.
+
+        A watermark backend (tantivy) takes the articles above the highest id it holds. A gap-free
+        backend (PostgreSQL, written by the store itself) is asked which ids it lacks.
+        """
         with self._lock:
+            if isinstance(self.backend, GapFreeBackend):
+                return self._fill_missing(self.backend, batch)
             wm = self.backend.watermark()
-            if self._store_max_id() <= wm:
+            if self.store.max_article_id() <= wm:
                 return 0
+            added = 0
             try:
                 while True:
-                    rows = conn.execute(
-                        "SELECT id, source, title, date, text FROM articles WHERE id > ? ORDER BY id LIMIT ?",
-                        (wm, batch),
-                    ).fetchall()
+                    rows = self.store.articles_after(wm, batch)
                     if not rows:
                         break
-                    docs = []
-                    for r in rows:
-                        title_terms, title_folds = analyze(r[2] or "")
-                        body_terms, body_folds = analyze(r[4] or "")
-                        docs.append(
-                            IndexDoc(
-                                id=int(r[0]),
-                                title_terms=title_terms,
-                                body_terms=body_terms,
-                                folds=f"{title_folds} {body_folds}",
-                                source=r[1] or "",
-                                day=_day(r[3]),
-                            )
-                        )
-                    self.backend.add(docs)
-                    added += len(docs)
-                    wm = int(rows[-1][0])
+                    self.backend.add([make_doc(r["id"], r["source"], r["title"], r["date"], r["text"]) for r in rows])
+                    added += len(rows)
+                    wm = int(rows[-1]["id"])
             finally:
                 self.backend.close()
+        return added
+
+    def _fill_missing(self, backend: GapFreeBackend, batch: int) -> int:
+        if getattr(backend, "complete", False):
+            return 0
+        added = 0
+        while True:
+            ids = backend.missing(batch)
+            if not ids:
+                break
+            rows = self.store.article_texts(ids)
+            self.backend.add([make_doc(r["id"], r["source"], r["title"], r["date"], r["text"]) for r in rows])
+            added += len(rows)
+            if len(rows) < len(ids):  # ids without an article row (never expected): stop rather than loop
+                break
+        if hasattr(backend, "complete"):
+            backend.complete = True
         return added
 
     def rebuild(self) -> int:
@@ -199,12 +181,32 @@ class SearchEngine:
     # -- querying --------------------------------------------------------------------------------
 
     def _story_ids(self, stories: Sequence[int]) -> list[int]:
-        if "story_articles" not in tables(self.store):
-            return []
         out: list[int] = []
         for sid in stories:
             out.extend(self.store.story_members(sid))
         return out
+
+    def _entity_filter(self, q: ParsedQuery) -> tuple[set[int] | None, list[Clause]]:
+        """Resolve ``entity:`` filters to the articles mentioning them, and the clauses that highlight them.
+
+        Each filter is an entity id or any name or spelling, resolved through the store's alias keys.
+        A name the store does not know is searched as a phrase (an entity is then its name).
+        """
+        allowed: set[int] | None = None
+        marks: list[Clause] = []
+        for name in q.entities:
+            ids = self.store.resolve_entity(name)
+            if not ids:
+                phrase = parse_query(f'"{name}"').clauses()
+                if phrase:
+                    q.groups.append(phrase)
+                continue
+            arts = set(self.store.entity_article_ids(ids))
+            allowed = arts if allowed is None else allowed & arts
+            forms = [name, *self.store.entity_forms(ids)][: ENTITY_HIGHLIGHT_FORMS + 1]
+            marks += [c for f in dict.fromkeys(forms) for c in parse_query(f'"{f}"').clauses()]
+        q.entities = []
+        return allowed, marks
 
     def search(
         self,
@@ -221,27 +223,24 @@ class SearchEngine:
         result = SearchResult(query=text if isinstance(text, str) else "", limit=limit, offset=offset, sort=sort)
         q = parse_query(text)
         result.errors = list(q.errors)
-        for name in q.entities:  # until entity ids are stored, an entity is its name, matched by name key
-            entity = parse_query(f'"{name}"').clauses()
-            if entity:
-                q.groups.append(entity)
-        q.entities = []
         if q.is_empty:
             if not result.errors:
                 result.errors.append("empty query")
             return result
-        only_ids: list[int] | None = None
+        allowed, marks = self._entity_filter(q)
         if q.stories:
-            only_ids = self._story_ids(q.stories)
-            if not only_ids:
-                return result
+            in_stories = set(self._story_ids(q.stories))
+            allowed = in_stories if allowed is None else allowed & in_stories
+        only_ids = sorted(allowed) if allowed is not None else None
+        if only_ids is not None and not only_ids:
+            return result
         try:
             found = self.backend.search(q, limit, offset, sort, only_ids, facets)
         except (ValueError, OverflowError) as exc:  # the backend refused the query: report, never raise
             result.errors.append(f"query not understood: {exc}")
             return result
         result.total = found.total
-        result.hits = self._hits(found.hits, q)
+        result.hits = self._hits(found.hits, q, marks)
         if facets:
             result.facets = {
                 "sources": [{"value": s, "count": n} for s, n in found.sources],
@@ -257,25 +256,19 @@ class SearchEngine:
 
     def _entity_facet(self, q: ParsedQuery, only_ids: list[int] | None) -> list[dict[str, Any]]:
         """Count the entities mentioned in the best matches (like the stories facet, over the top hits)."""
-        conn = getattr(self.store, "conn", None)
-        if conn is None or "mentions" not in tables(self.store):
-            return []
         top = self.backend.search(q, STORY_FACET_HITS, 0, "relevance", only_ids, False)
         ids = [i for i, _ in top.hits]
         if not ids:
             return []
-        rows = conn.execute(
-            "SELECT e.id, e.type, e.name, count(DISTINCT m.article_id) AS n FROM mentions m"
-            f" JOIN entities e ON e.id = m.entity_id WHERE m.article_id IN ({','.join('?' * len(ids))})"
-            " GROUP BY e.id ORDER BY n DESC, e.name LIMIT ?",
-            [*ids, ENTITY_FACET_SIZE],
-        )
-        return [{"value": r[0], "type": r[1], "title": r[2], "count": r[3]} for r in rows]
+        return [
+            {"value": e["id"], "type": e["type"], "title": e["name"], "count": e["articles"]}
+            for e in self.store.entity_counts(ids, ENTITY_FACET_SIZE)
+        ]
 
-    def _hits(self, hits: Sequence[tuple[int, float]], q: ParsedQuery) -> list[dict[str, Any]]:
+    def _hits(self, hits: Sequence[tuple[int, float]], q: ParsedQuery, marks: Sequence[Clause] = ()) -> list[dict[str, Any]]:
         ids = [i for i, _ in hits]
         texts = {int(d["id"]): d for d in self.store.article_texts(ids)}
-        clauses = q.clauses()
+        clauses = [*q.clauses(), *marks]
         out: list[dict[str, Any]] = []
         for article_id, score in hits:
             d = texts.get(article_id)
@@ -301,11 +294,6 @@ class SearchEngine:
         return out
 
     def _story_facet(self, q: ParsedQuery, only_ids: list[int] | None) -> list[dict[str, Any]]:
-        conn = getattr(self.store, "conn", None)
-        if conn is None or "story_articles" not in tables(self.store):
-            return []
-        if conn.execute("SELECT 1 FROM story_articles LIMIT 1").fetchone() is None:
-            return []
         top = self.backend.search(q, STORY_FACET_HITS, 0, "relevance", only_ids, False)
         ids = [i for i, _ in top.hits]
         counts: dict[int, int] = {}
@@ -313,14 +301,9 @@ class SearchEngine:
             counts[sid] = counts.get(sid, 0) + 1
         if not counts:
             return []
-        titles = {
-            int(r[0]): r[1]
-            for r in conn.execute(
-                f"SELECT id, title FROM stories WHERE id IN ({','.join('?' * len(counts))})", list(counts)
-            )
-        }
+        rows = self.store.story_rows(list(counts))
         ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:20]
-        return [{"value": str(sid), "title": titles.get(sid), "count": n} for sid, n in ranked]
+        return [{"value": str(sid), "title": (rows.get(sid) or {}).get("title"), "count": n} for sid, n in ranked]
 
     def close(self) -> None:
         """Release the index."""
@@ -334,12 +317,23 @@ def index_path_for(db: str) -> Path | None:
     return Path(db).with_name(Path(db).name + ".search")
 
 
-def index_meta() -> dict[str, Any]:
+def index_meta(backend: str = "tantivy") -> dict[str, Any]:
     """Return the versions an index is built with (a mismatch forces a rebuild)."""
-    return {"analysis": ANALYSIS_VERSION, "normalizer": NORMALIZER_VERSION, "backend": "tantivy", "schema": 1}
+    return {"analysis": ANALYSIS_VERSION, "normalizer": NORMALIZER_VERSION, "backend": backend, "schema": 1}
+
+
+def open_backend(db: str) -> SearchBackend:
+    """Return the search backend for the store at ``db``: PostgreSQL's own table for a postgresql:// URL,
+    else a tantivy index beside the SQLite file (in memory for ``:memory:``)."""
+    from marsad.store import is_postgres_url
+
+    if is_postgres_url(db):
+        from marsad.search.postgres_backend import PostgresBackend, search_meta
+
+        return PostgresBackend(db, search_meta())
+    return TantivyBackend(index_path_for(db), index_meta())
 
 
 def open_search(store: Store, db: str) -> SearchEngine:
-    """Open the search engine for the store at ``db`` (index beside it) without catching up."""
-    path = index_path_for(db)
-    return SearchEngine(store, TantivyBackend(path, index_meta()))
+    """Open the search engine for the store at ``db`` (see ``open_backend``) without catching up."""
+    return SearchEngine(store, open_backend(db))

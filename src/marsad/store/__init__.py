@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 from marsad.store.base import AddResult, ArticleRow, Store
+from marsad.store.retry import is_retryable, run_transaction
 from marsad.store.sqlite import SQLiteStore
 
-__all__ = ["AddResult", "ArticleRow", "SQLiteStore", "Store", "is_postgres_url", "open_store"]
+__all__ = [
+    "AddResult",
+    "ArticleRow",
+    "SQLiteStore",
+    "Store",
+    "is_postgres_url",
+    "is_retryable",
+    "open_store",
+    "run_transaction",
+]
 
 #: URL schemes that select the PostgreSQL backend (libpq accepts both spellings).
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
@@ -22,6 +32,5 @@ def open_store(location: str) -> Store:
         # Imported here so that SQLite users never need psycopg installed.
         from marsad.store.postgres import PostgresStore
 
-        # entities()/entity() arrive with the entities tables (being finished in another issue).
-        return PostgresStore(location)  # type: ignore[return-value]
+        return PostgresStore(location)
     return SQLiteStore(location)

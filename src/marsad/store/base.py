@@ -159,6 +159,73 @@ class Store(Protocol):
     def entity(self, entity_id: str) -> dict[str, Any] | None:
         """Return one entity with timeline, co-occurring entities and articles."""
 
+    def article_entities(self, ids: Sequence[int]) -> dict[int, list[str]]:
+        """Return the entity ids mentioned in each given article (distinct, sorted; articles without any left out)."""
+
+    def entity_count(self, type: str | None = None) -> int:
+        """Return how many entities (of a type) have at least one mention."""
+
+    def entity_article_count(self, entity_id: str) -> int:
+        """Return how many articles mention an entity."""
+
+    def entity_counts(self, article_ids: Sequence[int], limit: int) -> list[dict[str, Any]]:
+        """Return ``{"id", "type", "name", "articles", "mentions"}`` of entities in these articles, most articles first."""
+
+    def resolve_entity(self, text: str) -> list[str]:
+        """Return the ids of the entities ``text`` names: an entity id, or any name/surface form via the alias keys."""
+
+    def entity_article_ids(self, entity_ids: Sequence[str]) -> list[int]:
+        """Return the ids of articles mentioning any of the given entities, ascending."""
+
+    def entity_forms(self, entity_ids: Sequence[str]) -> list[str]:
+        """Return the names and surface forms of the given entities, most mentioned first."""
+
+    # -- read side of the API, web UI and search index -------------------------------------------
+
+    def max_article_id(self) -> int:
+        """Return the highest stored article id (0 when empty)."""
+
+    def count_articles(self, source: str | None = None, after_id: int = 0) -> int:
+        """Return the number of stored articles (of one source; with an id above ``after_id``)."""
+
+    def articles_after(self, after_id: int, limit: int) -> list[dict[str, Any]]:
+        """Return ``{"id", "url", "source", "title", "date", "text"}`` of articles with id > ``after_id``, in id order."""
+
+    def recent_articles(self, limit: int, offset: int = 0, source: str | None = None) -> list[dict[str, Any]]:
+        """Return ``{"id", "url", "source", "title", "date", "tags"}``, newest first (by date, then id)."""
+
+    def story_count(self) -> int:
+        """Return the number of non-empty stories."""
+
+    def story_page(self, limit: int, offset: int = 0) -> list[dict[str, Any]]:
+        """Return non-empty stories ``{"id", "title", "first_seen", "last_seen", "size"}``, freshest day and biggest first."""
+
+    def story_rows(self, story_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """Return ``{"id", "title", "first_seen", "last_seen", "size"}`` of the given stories, by id."""
+
+    def story_sources(self, story_ids: Sequence[int]) -> dict[int, list[str]]:
+        """Return the distinct sources of each story's articles (sorted; ``""`` for none)."""
+
+    def duplicate_count(self) -> int:
+        """Return the number of recorded duplicate pairs."""
+
+    def duplicate_page(self, limit: int, offset: int = 0) -> list[tuple[int, int, str, float]]:
+        """Return a page of duplicate pairs ``(a, b, kind, score)`` ordered by (a, b)."""
+
+    # -- feed watcher state ---------------------------------------------------------------------
+
+    def feed_validators(self, url: str) -> tuple[str | None, str | None]:
+        """Return the (ETag, Last-Modified) stored for a feed, (None, None) when unknown."""
+
+    def save_feed_state(self, url: str, etag: str | None, last_modified: str | None, status: int | None, error: str | None) -> None:
+        """Remember the outcome of polling a feed."""
+
+    def entry_seen(self, feed_url: str, entry_id: str) -> bool:
+        """Return True if this feed entry was handled before."""
+
+    def mark_entry_seen(self, feed_url: str, entry_id: str) -> None:
+        """Remember a feed entry as handled."""
+
     def close(self) -> None:
         """Close the store."""
 

@@ -55,12 +55,20 @@ class LocalServer:
         """Return the postgresql:// URL of database ``db`` on this server."""
         return f"postgresql://{self.user}@127.0.0.1:{self.port}/{db}"
 
-    def create_database(self, name: str) -> str:
-        """Create an empty database and return its URL."""
+    def create_database(self, name: str, template: str | None = None) -> str:
+        """Create a database (empty, or a copy of database ``template``) and return its URL.
+
+        Copying a template is PostgreSQL's file-level copy: much faster than ingesting again, and the
+        template must have no open connections.
+        """
         import psycopg
 
+        for part in (name, template or ""):
+            if '"' in part or "\x00" in part:
+                raise ValueError(f"bad database name {part!r}")
+        sql = f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")
         with psycopg.connect(self.url(), autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"'.encode())
+            conn.execute(sql.encode())
         return self.url(name)
 
     def stop(self) -> None:

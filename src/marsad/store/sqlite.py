@@ -130,6 +130,14 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX mentions_entity ON mentions(entity_id, article_id);
     CREATE INDEX mentions_article ON mentions(article_id);
     """,
+    # 5: the feed watcher's state (validators per feed, entries handled). ``IF NOT EXISTS``: older
+    # versions of the watcher created these tables themselves.
+    """
+    CREATE TABLE IF NOT EXISTS watch_feeds (url TEXT PRIMARY KEY, etag TEXT, last_modified TEXT,
+        checked_at TEXT, status INTEGER, error TEXT);
+    CREATE TABLE IF NOT EXISTS watch_seen (feed_url TEXT NOT NULL, entry_id TEXT NOT NULL,
+        seen_at TEXT NOT NULL, PRIMARY KEY (feed_url, entry_id));
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -149,6 +157,30 @@ STORY_TOP_ENTITIES = 5
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+#: Entity types the NER produces (CoNLL-style labels); a search's ``entity:`` text is looked up under each.
+ENTITY_TYPES = ("PER", "LOC", "ORG", "MISC")
+
+
+def _single(ids: set[str]) -> set[str]:
+    """Return ``ids`` when it names exactly one entity, else nothing (an ambiguous surname decides nothing)."""
+    return ids if len(ids) == 1 else set()
+
+
+def _ranked_entities(counts: dict[str, list[int]], info: dict[str, tuple[str, str]], limit: int) -> list[dict[str, Any]]:
+    """Order entity counts as the stores do: most articles, then most mentions, then name (code-point order)."""
+    ranked = sorted((eid for eid in counts if eid in info), key=lambda e: (-counts[e][0], -counts[e][1], info[e][1], e))
+    return [
+        {"id": eid, "type": info[eid][0], "name": info[eid][1], "articles": counts[eid][0], "mentions": counts[eid][1]}
+        for eid in ranked[:limit]
+    ]
+
+
+def _recent(aid: int, url: str | None, source: str | None, title: str | None, date: str | None, data: str) -> dict[str, Any]:
+    """Return the home/listing form of an article with its first tags."""
+    tags = json.loads(data).get("tags", [])[:4]
+    return {"id": int(aid), "url": url, "source": source, "title": title, "date": date, "tags": tags}
 
 
 class SQLiteStore:
@@ -358,7 +390,7 @@ class SQLiteStore:
         if type:
             sql += " WHERE e.type=?"
             args.append(type)
-        sql += " GROUP BY e.id ORDER BY mentions DESC, e.name LIMIT ? OFFSET ?"
+        sql += " GROUP BY e.id ORDER BY mentions DESC, e.name, e.id LIMIT ? OFFSET ?"
         args += [-1 if limit is None else limit, offset]
         out = [dict(r) for r in self.conn.execute(sql, args)]
         for e in out:
@@ -376,7 +408,7 @@ class SQLiteStore:
             return None
         out = dict(row)
         out["forms"] = {r[0]: r[1] for r in self.conn.execute(
-            "SELECT text, count(*) FROM mentions WHERE entity_id=? GROUP BY text ORDER BY 2 DESC", (entity_id,))}
+            "SELECT text, count(*) FROM mentions WHERE entity_id=? GROUP BY text ORDER BY 2 DESC, text", (entity_id,))}
         out["timeline"] = [
             {"date": r[0], "mentions": r[1]}
             for r in self.conn.execute(
@@ -391,7 +423,7 @@ class SQLiteStore:
                 "SELECT e.id, e.type, e.name, count(DISTINCT o.article_id) AS n FROM mentions m"
                 " JOIN mentions o ON o.article_id = m.article_id AND o.entity_id != m.entity_id"
                 " JOIN entities e ON e.id = o.entity_id WHERE m.entity_id=?"
-                " GROUP BY e.id ORDER BY n DESC, e.name LIMIT 20",
+                " GROUP BY e.id ORDER BY n DESC, e.name, e.id LIMIT 20",
                 (entity_id,),
             )
         ]
@@ -698,7 +730,7 @@ class SQLiteStore:
         for r in self.conn.execute(
             "SELECT s.story_id, e.id, e.type, e.name, count(DISTINCT m.article_id) AS n FROM story_articles s"
             " JOIN mentions m ON m.article_id = s.article_id JOIN entities e ON e.id = m.entity_id"
-            " GROUP BY s.story_id, e.id ORDER BY s.story_id, n DESC, count(*) DESC, e.name"
+            " GROUP BY s.story_id, e.id ORDER BY s.story_id, n DESC, count(*) DESC, e.name, e.id"
         ):
             entry = top.setdefault(int(r[0]), [])
             if len(entry) < STORY_TOP_ENTITIES:
@@ -707,6 +739,202 @@ class SQLiteStore:
             st["articles"] = members.get(int(st["id"]), [])
             st["entities"] = top.get(int(st["id"]), [])
         return stories
+
+    # -- entities, read side ----------------------------------------------------------------------
+
+    def article_entities(self, ids: Sequence[int]) -> dict[int, list[str]]:
+        """Return the entity ids mentioned in each given article (distinct, sorted)."""
+        out: dict[int, list[str]] = {}
+        for chunk in _chunks(sorted(set(ids))):
+            marks = ",".join("?" * len(chunk))
+            for r in self.conn.execute(
+                f"SELECT DISTINCT article_id, entity_id FROM mentions WHERE article_id IN ({marks}) ORDER BY 1, 2", chunk
+            ):
+                out.setdefault(int(r[0]), []).append(str(r[1]))
+        return out
+
+    def entity_count(self, type: str | None = None) -> int:
+        """Return how many entities (of a type) have at least one mention."""
+        sql = "SELECT count(DISTINCT m.entity_id) FROM mentions m JOIN entities e ON e.id = m.entity_id"
+        args: list[Any] = []
+        if type:
+            sql += " WHERE e.type = ?"
+            args.append(type)
+        return int(self.conn.execute(sql, args).fetchone()[0])
+
+    def entity_article_count(self, entity_id: str) -> int:
+        """Return how many articles mention an entity."""
+        row = self.conn.execute("SELECT count(DISTINCT article_id) FROM mentions WHERE entity_id=?", (entity_id,)).fetchone()
+        return int(row[0])
+
+    def entity_counts(self, article_ids: Sequence[int], limit: int) -> list[dict[str, Any]]:
+        """Return the entities mentioned in these articles with article and mention counts, most articles first."""
+        ids = sorted(set(article_ids))
+        if not ids:
+            return []
+        counts: dict[str, list[int]] = {}
+        for chunk in _chunks(ids):
+            marks = ",".join("?" * len(chunk))
+            for r in self.conn.execute(
+                f"SELECT entity_id, count(DISTINCT article_id), count(*) FROM mentions WHERE article_id IN ({marks})"
+                " GROUP BY entity_id",
+                chunk,
+            ):
+                c = counts.setdefault(str(r[0]), [0, 0])
+                c[0] += int(r[1])
+                c[1] += int(r[2])
+        info: dict[str, tuple[str, str]] = {}
+        for chunk in _chunks(sorted(counts)):
+            marks = ",".join("?" * len(chunk))
+            for r in self.conn.execute(f"SELECT id, type, name FROM entities WHERE id IN ({marks})", chunk):
+                info[str(r[0])] = (str(r[1]), str(r[2]))
+        return _ranked_entities(counts, info, limit)
+
+    def resolve_entity(self, text: str) -> list[str]:
+        """Return the ids of the entities ``text`` names: an entity id, or a name/surface form via the alias keys."""
+        from marsad.entities.canonical import alias_keys
+
+        text = text.strip()
+        if not text:
+            return []
+        if self.conn.execute("SELECT 1 FROM entities WHERE id=?", (text,)).fetchone():
+            return [text]
+        found: set[str] = set()
+        for typ in ENTITY_TYPES:
+            for key, kind in alias_keys(text, typ):
+                if kind != "name":
+                    continue
+                found |= {str(r[0]) for r in self.conn.execute(
+                    "SELECT entity_id FROM entity_aliases WHERE key=? AND type=? AND kind='name'", (key, typ))}
+                if not found and typ == "PER" and " " not in text:
+                    found |= _single({str(r[0]) for r in self.conn.execute(
+                        "SELECT entity_id FROM entity_aliases WHERE key=? AND type='PER' AND kind='surname'", (key,))})
+        return sorted(found)
+
+    def entity_article_ids(self, entity_ids: Sequence[str]) -> list[int]:
+        """Return the ids of articles mentioning any of the given entities, ascending."""
+        out: set[int] = set()
+        for chunk in _chunks(sorted(set(entity_ids))):
+            marks = ",".join("?" * len(chunk))
+            out |= {int(r[0]) for r in self.conn.execute(f"SELECT DISTINCT article_id FROM mentions WHERE entity_id IN ({marks})", chunk)}
+        return sorted(out)
+
+    def entity_forms(self, entity_ids: Sequence[str]) -> list[str]:
+        """Return the names and surface forms of the given entities, most mentioned first."""
+        ids = sorted(set(entity_ids))[:_IN_CHUNK]
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        names = [str(r[0]) for r in self.conn.execute(f"SELECT name FROM entities WHERE id IN ({marks}) ORDER BY name", ids)]
+        forms = [
+            str(r[0])
+            for r in self.conn.execute(
+                f"SELECT text, count(*) AS n FROM mentions WHERE entity_id IN ({marks}) GROUP BY text ORDER BY n DESC, text", ids
+            )
+        ]
+        return list(dict.fromkeys(names + forms))
+
+    # -- read side of the API, web UI and search index -------------------------------------------
+
+    def max_article_id(self) -> int:
+        """Return the highest stored article id (0 when empty)."""
+        return int(self.conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0])
+
+    def count_articles(self, source: str | None = None, after_id: int = 0) -> int:
+        """Return the number of stored articles (of one source; with an id above ``after_id``)."""
+        sql, args = "SELECT count(*) FROM articles WHERE id > ?", list[Any]([after_id])
+        if source:
+            sql += " AND source = ?"
+            args.append(source)
+        return int(self.conn.execute(sql, args).fetchone()[0])
+
+    def articles_after(self, after_id: int, limit: int) -> list[dict[str, Any]]:
+        """Return id, url, source, title, date and text of articles with id > ``after_id``, in id order."""
+        rows = self.conn.execute(
+            "SELECT id, url, source, title, date, text FROM articles WHERE id > ? ORDER BY id LIMIT ?", (after_id, limit)
+        )
+        return [dict(r) for r in rows]
+
+    def recent_articles(self, limit: int, offset: int = 0, source: str | None = None) -> list[dict[str, Any]]:
+        """Return the listing form with tags, newest first (by date, then id)."""
+        where, args = ("WHERE source = ?", [source]) if source else ("", [])
+        rows = self.conn.execute(
+            f"SELECT id, url, source, title, date, data FROM articles {where}"
+            " ORDER BY coalesce(date, '') DESC, id DESC LIMIT ? OFFSET ?",
+            [*args, limit, offset],
+        )
+        return [_recent(r["id"], r["url"], r["source"], r["title"], r["date"], r["data"]) for r in rows]
+
+    def story_count(self) -> int:
+        """Return the number of non-empty stories."""
+        return int(self.conn.execute("SELECT count(*) FROM stories WHERE size > 0").fetchone()[0])
+
+    def story_page(self, limit: int, offset: int = 0) -> list[dict[str, Any]]:
+        """Return non-empty stories, freshest day first, then biggest, then newest id."""
+        rows = self.conn.execute(
+            "SELECT id, title, first_seen, last_seen, size FROM stories WHERE size > 0"
+            " ORDER BY substr(coalesce(last_seen, ''), 1, 10) DESC, size DESC, id DESC LIMIT ? OFFSET ?",
+            (limit, offset),
+        )
+        return [dict(r) for r in rows]
+
+    def story_rows(self, story_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """Return the summary rows of the given stories, by id."""
+        out: dict[int, dict[str, Any]] = {}
+        for chunk in _chunks(sorted(set(story_ids))):
+            marks = ",".join("?" * len(chunk))
+            for r in self.conn.execute(f"SELECT id, title, first_seen, last_seen, size FROM stories WHERE id IN ({marks})", chunk):
+                out[int(r["id"])] = dict(r)
+        return out
+
+    def story_sources(self, story_ids: Sequence[int]) -> dict[int, list[str]]:
+        """Return the distinct sources of each story's articles (sorted)."""
+        out: dict[int, list[str]] = {}
+        for chunk in _chunks(sorted(set(story_ids))):
+            marks = ",".join("?" * len(chunk))
+            for sid, src in self.conn.execute(
+                "SELECT DISTINCT s.story_id, coalesce(a.source, '') FROM story_articles s JOIN articles a ON a.id = s.article_id"
+                f" WHERE s.story_id IN ({marks}) ORDER BY 1, 2",
+                chunk,
+            ):
+                out.setdefault(int(sid), []).append(str(src))
+        return out
+
+    def duplicate_count(self) -> int:
+        """Return the number of recorded duplicate pairs."""
+        return int(self.conn.execute("SELECT count(*) FROM duplicates").fetchone()[0])
+
+    def duplicate_page(self, limit: int, offset: int = 0) -> list[tuple[int, int, str, float]]:
+        """Return a page of duplicate pairs ordered by (a, b)."""
+        rows = self.conn.execute("SELECT a, b, kind, score FROM duplicates ORDER BY a, b LIMIT ? OFFSET ?", (limit, offset))
+        return [(int(r[0]), int(r[1]), str(r[2]), float(r[3])) for r in rows]
+
+    # -- feed watcher state ---------------------------------------------------------------------
+
+    def feed_validators(self, url: str) -> tuple[str | None, str | None]:
+        """Return the (ETag, Last-Modified) stored for a feed."""
+        row = self.conn.execute("SELECT etag, last_modified FROM watch_feeds WHERE url=?", (url,)).fetchone()
+        return (row[0], row[1]) if row else (None, None)
+
+    def save_feed_state(self, url: str, etag: str | None, last_modified: str | None, status: int | None, error: str | None) -> None:
+        """Remember the outcome of polling a feed."""
+        self.conn.execute(
+            "INSERT INTO watch_feeds(url, etag, last_modified, checked_at, status, error) VALUES (?,?,?,?,?,?)"
+            " ON CONFLICT(url) DO UPDATE SET etag=excluded.etag, last_modified=excluded.last_modified,"
+            " checked_at=excluded.checked_at, status=excluded.status, error=excluded.error",
+            (url, etag, last_modified, _now(), status, error),
+        )
+
+    def entry_seen(self, feed_url: str, entry_id: str) -> bool:
+        """Return True if this feed entry was handled before."""
+        row = self.conn.execute("SELECT 1 FROM watch_seen WHERE feed_url=? AND entry_id=?", (feed_url, entry_id)).fetchone()
+        return row is not None
+
+    def mark_entry_seen(self, feed_url: str, entry_id: str) -> None:
+        """Remember a feed entry as handled."""
+        self.conn.execute(
+            "INSERT OR IGNORE INTO watch_seen(feed_url, entry_id, seen_at) VALUES (?,?,?)", (feed_url, entry_id, _now())
+        )
 
     def integrity_ok(self) -> bool:
         """Return True if SQLite's integrity check passes."""
