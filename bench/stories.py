@@ -4,7 +4,8 @@ Ingests SaudiNewsNet days into a fresh store with the dedup + stories stage on (
 does), timing the stage per committed batch as the store grows (the curve: ms per added article at
 each store size). Then scores the labelled pairs of tests/data/pairs/stories.jsonl: pairwise
 precision/recall/F1 of the story assignment, and of each single signal at its best threshold; and
-fits the logistic pair weights (bias, cosine, term overlap, near-dup Jaccard, days apart) that
+fits the logistic pair weights (bias, cosine, term overlap, entity overlap, near-dup Jaccard, days
+apart) that
 ``marsad.stories.cluster.WEIGHTS`` holds.
 
     .venv/bin/python bench/stories.py [--corpus DIR] [--days 12] [--work DIR]
@@ -24,18 +25,23 @@ from typing import Any
 
 import numpy as np
 
+from marsad.dedup.near import dedup_articles
 from marsad.pipeline import ingest_paths
 from marsad.settings import load_settings
 from marsad.store import SQLiteStore
 from marsad.stories.cluster import (
+    DOCS_TERM,
+    ENTITY_PREFIX,
     JOIN_THRESHOLD,
     TERM_DOCS_META,
     WEIGHTS,
+    cluster_articles,
+    entity_overlap,
     pair_probability,
     parse_date,
+    split_terms,
     weighted_overlap,
 )
-from marsad.stories.stage import run_stage
 
 ROOT = Path(__file__).resolve().parents[1]
 LABELS = ROOT / "tests" / "data" / "pairs" / "stories.jsonl"
@@ -59,10 +65,12 @@ def _prf(pred: list[bool], gold: list[bool]) -> tuple[float, float, float]:
 def _features(store: SQLiteStore, pairs: list[tuple[int, int]]) -> np.ndarray:
     ids = sorted({i for p in pairs for i in p})
     vecs = {i: np.frombuffer(b, dtype="<f2").astype(np.float32) for i, b in store.embeddings(ids).items()}
-    terms = {i: set(t) for i, t in store.article_terms(ids).items()}
+    stored = {i: split_terms(t) for i, t in store.article_terms(ids).items()}
+    terms = {i: t for i, (t, _) in stored.items()}
+    ents = {i: e for i, (_, e) in stored.items()}
     dates = {int(a["id"]): parse_date(a.get("date")) for a in store.article_texts(ids)}
-    n = int(store.get_meta(TERM_DOCS_META) or "0")
-    all_terms = set().union(*terms.values()) if terms else set()
+    n = store.term_df([DOCS_TERM]).get(DOCS_TERM, 0) + int(store.get_meta(TERM_DOCS_META) or "0")
+    all_terms = set().union(*(t | {ENTITY_PREFIX + e for e in es} for t, es in stored.values())) if stored else set()
     df = store.term_df(sorted(all_terms))
     idf = {t: math.log((n + 1) / (df.get(t, 0) + 1)) + 1.0 for t in all_terms}
     dup = {(min(a, b), max(a, b)): s for a, b, k, s in store.duplicate_pairs(ids) if k in ("exact", "near")}
@@ -70,9 +78,10 @@ def _features(store: SQLiteStore, pairs: list[tuple[int, int]]) -> np.ndarray:
     for a, b in pairs:
         cos = max(0.0, float(vecs[a] @ vecs[b]))
         ov = weighted_overlap(terms.get(a, set()), terms.get(b, set()), idf)
+        eo = entity_overlap(ents.get(a, set()), ents.get(b, set()), idf)
         jac = dup.get((min(a, b), max(a, b)), 0.0)
         days = abs((dates[a] - dates[b]).total_seconds()) / 86400.0
-        rows.append((cos, ov, jac, days))
+        rows.append((cos, ov, eo, jac, days))
     return np.asarray(rows, dtype=np.float64)
 
 
@@ -97,24 +106,40 @@ def main() -> None:
     ap.add_argument("--work", default=None, help="Folder for the store (default: a temporary folder).")
     args = ap.parse_args()
     zips = sorted(glob.glob(str(Path(args.corpus) / "*.zip")))[: args.days]
+    if not zips:
+        raise SystemExit(f"no SaudiNewsNet zips under {args.corpus} (pass --corpus)")
     work = Path(args.work or tempfile.mkdtemp(prefix="marsad-bench-stories-"))
     store = SQLiteStore(work / "stories.db")
     settings = {**load_settings(), "dedup_on_ingest": False}
     ingest_paths(zips, store, settings)
     ids = [r.id for r in store.articles()]
-    print(f"corpus: {len(zips)} days, {len(ids)} articles; stage timed per batch of 500 as the store grows")
-    print(f"{'store size':>10}  {'ms/article':>10}")
-    t_all = time.perf_counter()
+    print(f"corpus: {len(zips)} days, {len(ids)} articles; stages timed per batch of 500 as the store grows")
+    print(f"{'store size':>10}  {'dedup ms/art':>12}  {'stories ms/art':>14}  {'peak RSS MB':>11}")
+    t_dedup = t_stories = 0.0
     for start in range(0, len(ids), 500):
+        batch = ids[start : start + 500]
+        # The two halves of run_stage, timed apart: near-duplicates first (clustering reads them).
+        store.begin()
         t = time.perf_counter()
-        run_stage(store, ids[start : start + 500])
-        size = start + len(ids[start : start + 500])
-        ms = (time.perf_counter() - t) * 1000 / len(ids[start : start + 500])
+        dedup_articles(store, batch)
+        store.commit()
+        t_mid = time.perf_counter()
+        store.begin()
+        cluster_articles(store, batch)
+        store.commit()
+        t_end = time.perf_counter()
+        t_dedup += t_mid - t
+        t_stories += t_end - t_mid
+        size = start + len(batch)
         if size % 1000 == 0 or size == len(ids):
-            print(f"{size:>10}  {ms:>10.2f}")
-    total = time.perf_counter() - t_all
+            rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            ms_d, ms_s = (t_mid - t) * 1000 / len(batch), (t_end - t_mid) * 1000 / len(batch)
+            print(f"{size:>10}  {ms_d:>12.2f}  {ms_s:>14.2f}  {rss:>11.0f}")
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"dedup + stories: {len(ids) / total:.0f} articles/s overall, peak RSS {rss:.0f} MB")
+    print(
+        f"near-duplicates: {len(ids) / t_dedup:.0f} articles/s; story clustering: {len(ids) / t_stories:.0f} "
+        f"articles/s; peak RSS {rss:.0f} MB"
+    )
 
     labels = [json.loads(line) for line in LABELS.read_text(encoding="utf-8").splitlines()]
     by_url = {r.url: r.id for r in store.articles()}
@@ -133,13 +158,13 @@ def main() -> None:
     probs = [pair_probability(*row) for row in x]
     pp, pr, pf = _prf([q >= JOIN_THRESHOLD for q in probs], gold)
     print(f"pair score alone at {JOIN_THRESHOLD}: precision {pp:.3f}  recall {pr:.3f}  F1 {pf:.3f}")
-    for k, name in enumerate(("headline cosine", "term overlap", "near-dup Jaccard")):
+    for k, name in enumerate(("headline cosine", "term overlap", "entity overlap", "near-dup Jaccard")):
         best = max((_prf([v >= t for v in x[:, k]], gold)[2], t) for t in np.linspace(0.05, 0.95, 19))
         print(f"  {name:16} alone: best F1 {best[0]:.3f} at {best[1]:.2f}")
     w = fit_logistic(x, y)
-    print("fitted weights (bias, cosine, overlap, jaccard, days): " + ", ".join(f"{v:.2f}" for v in w))
+    print("fitted weights (bias, cosine, overlap, entities, jaccard, days): " + ", ".join(f"{v:.2f}" for v in w))
     print(
-        "weights in use:                                          " + ", ".join(f"{v:.2f}" for v in WEIGHTS)
+        "weights in use:                                                   " + ", ".join(f"{v:.2f}" for v in WEIGHTS)
     )
     # Two-fold check of the fit: train on even pairs, score odd ones, and the reverse.
     folds: list[Any] = []

