@@ -76,54 +76,58 @@ def ingest_documents(
     settings: dict[str, Any],
     progress: Callable[[int], None] | None = None,
 ) -> IngestReport:
-    """Store every document of ``items``; commits every ``ingest_batch_size`` documents."""
+    """Store every document of ``items``; commits every ``ingest_batch_size`` documents.
+
+    Each batch is understood first (extraction, entities: the CPU work) and then written in one
+    short transaction, so the store's write lock is held only for the writes: other processes
+    ingesting into the same SQLite file wait for milliseconds, not for a whole batch's parsing.
+    The incremental dedup + stories stage then runs on the batch's new articles.
+    """
     report = IngestReport()
     batch = int(settings.get("ingest_batch_size", 500))
-    # The incremental dedup + stories stage runs on each committed batch's new articles.
-    # (Setting to add to settings.py: "dedup_on_ingest", default True.)
     derive = bool(settings.get("dedup_on_ingest", True))
-    pending = 0
-    batch_ids: list[int] = []
-    store.begin()
-    try:
-        for item in items:
-            report.documents += 1
-            result = process(item, settings)
-            if isinstance(result, Rejection):
-                store.add_rejection(result)
-                report.rejections += 1
-                report.rejection_reasons[result.reason] = report.rejection_reasons.get(result.reason, 0) + 1
-            else:
+    pending: list[Page | Rejection] = []
+
+    def reject(rejection: Rejection) -> None:
+        store.add_rejection(rejection)
+        report.rejections += 1
+        report.rejection_reasons[rejection.reason] = report.rejection_reasons.get(rejection.reason, 0) + 1
+
+    def flush() -> None:
+        batch_ids: list[int] = []
+        store.begin()
+        try:
+            for result in pending:
+                if isinstance(result, Rejection):
+                    reject(result)
+                    continue
                 try:
                     added = store.add_page(result)
                 except Exception as exc:  # the page is rolled back; the run and its batch go on
-                    failed = Rejection(result.uri, "store_error", f"{type(exc).__name__}: {exc}")
-                    store.add_rejection(failed)
-                    report.rejections += 1
-                    report.rejection_reasons[failed.reason] = report.rejection_reasons.get(failed.reason, 0) + 1
+                    reject(Rejection(result.uri, "store_error", f"{type(exc).__name__}: {exc}"))
                     continue
                 report.pages += int(added.new_page)
                 report.articles += len(added.article_ids)
                 report.duplicates += added.duplicates
                 report.article_ids.extend(added.article_ids)
                 batch_ids.extend(added.article_ids)
-            pending += 1
-            if pending >= batch:
-                store.commit()
-                if derive:
-                    run_stage(store, batch_ids)
-                batch_ids = []
-                store.begin()
-                pending = 0
-            if progress is not None:
-                progress(1)
-        store.commit()
+            store.commit()
+        except BaseException:
+            # Keep every batch already committed; drop only the half-written one.
+            store.rollback()
+            raise
+        pending.clear()
         if derive:
             run_stage(store, batch_ids)
-    except BaseException:
-        # Keep every batch already committed; drop only the half-written one.
-        store.rollback()
-        raise
+
+    for item in items:
+        report.documents += 1
+        pending.append(process(item, settings))
+        if len(pending) >= batch:
+            flush()
+        if progress is not None:
+            progress(1)
+    flush()
     return report
 
 
