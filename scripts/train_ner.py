@@ -7,7 +7,9 @@ trained on the first 85% only, so ``tests/entities/test_ner.py`` can re-score th
 Two stages (Krishnan & Manning 2006 style): the first CRF tags the text; the second CRF sees the same
 features plus label-consistency features from that first pass (types given to the other mentions of a
 word and first-pass entity phrases found elsewhere in the document window, and the token's own
-first-pass label). The second stage's training features come from jackknifed first-stage predictions
+first-pass label). Both stages also see the k-means cluster ids of word vectors (``data/vclusters.tsv.gz``)
+and sentence-topic features; dense real-valued word vectors are added only when ``data/embeddings.npz``
+exists (not shipped; ``--no-embeddings`` ignores it). The second stage's training features come from jackknifed first-stage predictions
 (5 contiguous folds), so they are as noisy in training as on new text.
 
 Usage:
@@ -24,6 +26,7 @@ import argparse
 import gzip
 import itertools
 import multiprocessing as mp
+import pickle
 import tempfile
 import time
 from pathlib import Path
@@ -32,6 +35,7 @@ import pycrfsuite
 
 from marsad.entities.ner import (
     CLUSTERS_FILE,
+    EMBEDDINGS_FILE,
     ENTITY_TYPES,
     GAZETTEER_FILE,
     HINTS_FILE,
@@ -40,14 +44,18 @@ from marsad.entities.ner import (
     O_THRESHOLD,
     STAGE2_FILE,
     STAGE2_OWN,
+    STAGE2_PROBS,
+    VCLUSTERS_FILE,
     FeatureResources,
     Tagger,
+    crf_items,
     document_features,
     make_resources,
     memory_lines,
     read_conll,
     score_spans,
     stage2_features,
+    type_probs,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,6 +65,7 @@ DEFAULT_OUT = DATA_DIR / MODEL_FILE
 N_FOLDS = 5  # the training-entity memory feature is built jackknife-style over contiguous folds
 VAL_FRAC = 0.15
 C1, C2 = 0.02, 0.01  # chosen on the validation part (see docs/models/ner.md)
+STAGE2_C1, STAGE2_C2 = 0.02, 0.05  # the second stage's (also chosen on the validation part)
 MAX_ITER = 200
 
 Sentence = tuple[list[str], list[str]]
@@ -97,7 +106,7 @@ def train_model(
     xs = _STATE.train_x if xs is None else xs
     ys = _STATE.train_y if ys is None else ys
     for xseq, yseq in zip(xs, ys, strict=True):
-        trainer.append(xseq, yseq)
+        trainer.append(crf_items(xseq, _STATE.res_full), yseq)
     trainer.set_params(
         {
             "c1": c1,
@@ -129,12 +138,16 @@ def grid_point(params: tuple[float, float]) -> tuple[float, float, float, dict[s
     return c1, c2, scores["micro"]["f1"], scores
 
 
-def fold_job(job: tuple[int, float, float, str]) -> list[list[str]]:
-    """Train the first stage without fold ``k`` and tag fold ``k`` (k = -1: train on all, tag nothing)."""
+FirstPass = tuple[list[list[str]], list[list[dict[str, float]]]]
+
+
+def fold_job(job: tuple[int, float, float, str]) -> FirstPass:
+    """Train the first stage without fold ``k`` and tag fold ``k`` (k = -1: train on all, tag nothing):
+    Viterbi labels and per-type marginals of each sentence of the fold."""
     k, c1, c2, out = job
     if k < 0:
         train_model(c1, c2, Path(out))
-        return []
+        return [], []
     a, b = _STATE.bounds[k], _STATE.bounds[k + 1]
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "fold.crfsuite"
@@ -147,7 +160,12 @@ def fold_job(job: tuple[int, float, float, str]) -> list[list[str]]:
         )
         tagger = pycrfsuite.Tagger()
         tagger.open(str(path))
-        return [list(tagger.tag(x)) for x in _STATE.train_x[a:b]]
+        labels: list[list[str]] = []
+        probs: list[list[dict[str, float]]] = []
+        for x in _STATE.train_x[a:b]:
+            labels.append(list(tagger.tag(crf_items(x, _STATE.res_full))))
+            probs.append(type_probs(tagger, len(x), tagger.labels()))
+        return labels, probs
 
 
 def print_scores(scores: dict[str, dict[str, float]]) -> None:
@@ -167,8 +185,17 @@ def main() -> None:
     ap.add_argument("--val-frac", type=float, default=VAL_FRAC)
     ap.add_argument("--c1", type=float, default=C1)
     ap.add_argument("--c2", type=float, default=C2)
+    ap.add_argument("--stage2-c1", type=float, default=STAGE2_C1)
+    ap.add_argument("--stage2-c2", type=float, default=STAGE2_C2)
     ap.add_argument("--grid", action="store_true", help="tune c1/c2 on the validation part")
     ap.add_argument("--one-stage", action="store_true", help="train the first stage only")
+    ap.add_argument("--no-embeddings", action="store_true", help=f"ignore data/{EMBEDDINGS_FILE}")
+    ap.add_argument(
+        "--first-cache",
+        type=Path,
+        help="pickle of the jackknifed first-stage output: written after training, reused (with the "
+        "existing --out first-stage model) to retrain only the second stage",
+    )
     args = ap.parse_args()
 
     sents = read_conll(args.data)
@@ -183,11 +210,15 @@ def main() -> None:
     hints = (
         gzip.decompress(hints_path.read_bytes()).decode("utf-8").splitlines() if hints_path.exists() else []
     )
+    vc_path = DATA_DIR / VCLUSTERS_FILE
+    vclusters = gzip.decompress(vc_path.read_bytes()).decode("utf-8").splitlines() if vc_path.exists() else []
     memory = memory_lines(train)
     if not args.grid:
         text = "".join(line + "\n" for line in memory).encode("utf-8")
         (DATA_DIR / MEMORY_FILE).write_bytes(gzip.compress(text, compresslevel=9, mtime=0))
-    _STATE.res_full = make_resources(gaz + memory, clusters, hints)
+    emb_path = DATA_DIR / EMBEDDINGS_FILE
+    emb = emb_path.read_bytes() if emb_path.exists() and not args.no_embeddings else None
+    _STATE.res_full = make_resources(gaz + memory, clusters, hints, emb, vclusters)
     t0 = time.perf_counter()
     # Training sentences see a memory built from the other folds only, so the feature is as reliable
     # in training as it is on unseen text.
@@ -195,7 +226,7 @@ def main() -> None:
     train_x: list[list[list[str]]] = []
     for k in range(N_FOLDS):
         others = train[: bounds[k]] + train[bounds[k + 1] :]
-        res_k = make_resources(gaz + memory_lines(others), clusters, hints)
+        res_k = make_resources(gaz + memory_lines(others), clusters, hints, None, vclusters)
         train_x.extend(document_features([toks for toks, _ in train[bounds[k] : bounds[k + 1]]], res_k))
     _STATE.bounds = bounds
     _STATE.train_x = train_x
@@ -222,16 +253,25 @@ def main() -> None:
         stage2_path.unlink(missing_ok=True)
         stage2: Path | None = None
     else:
-        jobs = [(-1, args.c1, args.c2, str(args.out))] + [(k, args.c1, args.c2, "") for k in range(N_FOLDS)]
-        with mp.get_context("fork").Pool(2) as pool:
-            parts = pool.map(fold_job, jobs, chunksize=1)
-        first = [labels for part in parts[1:] for labels in part]
-        print(f"first stage + {N_FOLDS} jackknife folds in {time.perf_counter() - t0:.0f}s")
+        if args.first_cache and args.first_cache.exists() and args.out.exists():
+            first, probs = pickle.loads(args.first_cache.read_bytes())  # reuse first stage + jackknife
+        else:
+            jobs = [(-1, args.c1, args.c2, str(args.out))] + [
+                (k, args.c1, args.c2, "") for k in range(N_FOLDS)
+            ]
+            with mp.get_context("fork").Pool(2) as pool:
+                parts = pool.map(fold_job, jobs, chunksize=1)
+            first = [labels for part in parts[1:] for labels in part[0]]
+            probs = [p for part in parts[1:] for p in part[1]]
+            if args.first_cache:
+                args.first_cache.write_bytes(pickle.dumps((first, probs)))
+            print(f"first stage + {N_FOLDS} jackknife folds in {time.perf_counter() - t0:.0f}s")
         t0 = time.perf_counter()
-        train_model(args.c1, args.c2, stage2_path, xs=stage2_features(_STATE.train_x, first, own=STAGE2_OWN))
+        xs2 = stage2_features(_STATE.train_x, first, own=STAGE2_OWN, probs=probs if STAGE2_PROBS else None)
+        train_model(args.stage2_c1, args.stage2_c2, stage2_path, xs=xs2)
         stage2 = stage2_path
     print(
-        f"trained c1={args.c1} c2={args.c2} in {time.perf_counter() - t0:.0f}s -> {args.out} "
+        f"trained c1={args.c1} c2={args.c2} (stage 2: {args.stage2_c1}, {args.stage2_c2}) in {time.perf_counter() - t0:.0f}s -> {args.out} "
         f"({args.out.stat().st_size} bytes)"
         + (f" + {stage2} ({stage2.stat().st_size} bytes)" if stage2 else "")
     )

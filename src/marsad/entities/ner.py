@@ -5,13 +5,17 @@ The first-stage model (``data/ner.crfsuite``), the second-stage label-consistenc
 (``data/memory.tsv.gz``) come from ``scripts/train_ner.py`` on ANERcorp. Features also use a
 gazetteer (``data/gazetteer.tsv.gz``, ``scripts/build_gazetteer.py``), distributional word clusters
 (``data/clusters.tsv.gz``, ``scripts/build_clusters.py``) and trigger-context type hints
-(``data/hints.tsv.gz``, ``scripts/build_hints.py``). Nothing is downloaded at run time; labels are BIO with the types PERS,
-LOC, ORG and MISC. See ``docs/models/ner.md``.
+(``data/hints.tsv.gz``, ``scripts/build_hints.py``), k-means clusters of word vectors
+(``data/vclusters.tsv.gz``, ``scripts/build_embeddings.py``) and the sentence topic (sports, business).
+Dense word vectors as real-valued features (``data/embeddings.npz``) are still supported but not
+shipped. Nothing is downloaded at run time; labels are BIO with the types PERS, LOC, ORG and MISC.
+See ``docs/models/ner.md``.
 """
 
 from __future__ import annotations
 
 import gzip
+import io
 import re
 import threading
 from collections.abc import Iterable, Sequence
@@ -20,6 +24,8 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
 import pycrfsuite
 import snowballstemmer
 
@@ -36,6 +42,7 @@ __all__ = [
     "strip_clitics",
     "tag_sentences",
     "tag_tokens",
+    "type_probs",
 ]
 
 ENTITY_TYPES: tuple[str, ...] = ("PERS", "LOC", "ORG", "MISC")
@@ -47,6 +54,8 @@ GAZETTEER_FILE = "gazetteer.tsv.gz"
 CLUSTERS_FILE = "clusters.tsv.gz"
 HINTS_FILE = "hints.tsv.gz"  # type hints from trigger contexts in unlabeled news
 MEMORY_FILE = "memory.tsv.gz"  # entity phrases seen in the training part of ANERcorp
+EMBEDDINGS_FILE = "embeddings.npz"  # dense word vectors (real-valued CRF features; optional)
+VCLUSTERS_FILE = "vclusters.tsv.gz"  # k-means cluster ids of the same word vectors (string features)
 
 # --- normalisation ---------------------------------------------------------------------------------
 
@@ -165,6 +174,28 @@ _TRIGGERS: dict[str, frozenset[str]] = {
     etype: frozenset(normalize_token(w) for w in words.split()) for etype, words in _TRIGGER_WORDS.items()
 }
 
+# Sentence topic words: a city name in a sports or business sentence is often a club or a company.
+_TOPIC_WORDS: dict[str, str] = {
+    "sp": (
+        "فريق الفريق نادي النادي مباراة المباراة مباريات الدوري دوري المنتخب منتخب هدف أهداف هدفا لاعب "
+        "اللاعب لاعبي لاعبين مدرب المدرب بطولة البطولة كأس الكأس ملعب الملعب الموسم فوز فاز تعادل "
+        "خسر هزيمة الجولة جولة مهاجم الحارس المرمى ركلة البطل بطل لقب اللقب الأندية أندية الرياضي "
+        "الرياضية الرياضة كرة القدم ذهاب إياب نهائي النهائي"
+    ),
+    "bz": (
+        "شركة الشركة شركات الشركات أسهم الأسهم سهم البورصة بورصة مليون مليار أرباح الأرباح بنك البنك "
+        "مصرف المصرف استثمار الاستثمار الاستثمارات مبيعات المبيعات سيارات السيارات السوق سوق الأسواق "
+        "صفقة الصفقة اقتصادي الاقتصادي الاقتصاد أسعار الأسعار إنتاج الإنتاج رأسمال رأس دولار درهم "
+        "يورو التجاري التجارية المالية مجموعة"
+    ),
+}
+_TOPICS: dict[str, frozenset[str]] = {
+    topic: frozenset(
+        form for w in words.split() for form in (normalize_token(w), strip_clitics(normalize_token(w))[1])
+    )
+    for topic, words in _TOPIC_WORDS.items()
+}
+
 _ARABIC_LETTER = re.compile("[\u0621-\u064a]")
 _LATIN = re.compile("[A-Za-z]")
 _DIGIT = re.compile(r"\d")
@@ -209,6 +240,22 @@ class FeatureResources:
     gaz_first: dict[str, int] = field(default_factory=dict)
     clusters: dict[str, str] = field(default_factory=dict)
     hints: dict[str, str] = field(default_factory=dict)
+    vclusters: dict[str, str] = field(default_factory=dict)
+    emb_index: dict[str, int] = field(default_factory=dict)
+    emb_vectors: npt.NDArray[np.float32] | None = None
+    emb_cache: dict[str, tuple[float, ...] | None] = field(default_factory=dict, repr=False)
+    token_cache: dict[str, _TokenFeatures] = field(default_factory=dict, repr=False)
+
+
+def parse_embeddings(data: bytes) -> tuple[dict[str, int], npt.NDArray[np.float32]]:
+    """Read an ``embeddings.npz`` table (``words``: newline-joined UTF-8; ``vectors``: one row each,
+    int8 times ``step`` or float)."""
+    with np.load(io.BytesIO(data)) as npz:
+        words = npz["words"].tobytes().decode("utf-8").split("\n")
+        vectors = npz["vectors"].astype(np.float32)
+        if "step" in npz:  # int8-quantized table
+            vectors *= npz["step"][0]
+    return {w: i for i, w in enumerate(words)}, vectors
 
 
 def _open_data(name: str) -> bytes:
@@ -261,25 +308,41 @@ def memory_lines(sentences: Iterable[tuple[Sequence[str], Sequence[str]]]) -> li
 
 
 def make_resources(
-    gazetteer_lines: Sequence[str], cluster_lines: Sequence[str], hint_lines: Sequence[str] = ()
+    gazetteer_lines: Sequence[str],
+    cluster_lines: Sequence[str],
+    hint_lines: Sequence[str] = (),
+    embeddings: bytes | None = None,
+    vcluster_lines: Sequence[str] = (),
 ) -> FeatureResources:
-    """Build feature resources from gazetteer, cluster and hint lines."""
+    """Build feature resources from gazetteer, cluster and hint lines and an optional embedding table."""
     gaz, first = parse_gazetteer(gazetteer_lines)
-    return FeatureResources(
+    res = FeatureResources(
         gazetteer=gaz,
         gaz_first=first,
         clusters=parse_clusters(cluster_lines),
         hints=parse_clusters(hint_lines),
+        vclusters=parse_clusters(vcluster_lines),
     )
+    if embeddings:
+        res.emb_index, res.emb_vectors = parse_embeddings(embeddings)
+    return res
+
+
+def _data_bytes(name: str) -> bytes | None:
+    """Bytes of a package data file, or None when the file is absent."""
+    ref = resources.files(_PACKAGE).joinpath("data", name)
+    return ref.read_bytes() if ref.is_file() else None
 
 
 @lru_cache(maxsize=1)
 def load_resources() -> FeatureResources:
-    """Load (once) the gazetteer, training-entity memory and cluster files shipped as package data."""
+    """Load (once) the gazetteer, memory, cluster, hint and embedding files shipped as package data."""
     return make_resources(
         _data_lines(GAZETTEER_FILE) + _data_lines(MEMORY_FILE),
         _data_lines(CLUSTERS_FILE),
         _data_lines(HINTS_FILE),
+        _data_bytes(EMBEDDINGS_FILE),
+        _data_lines(VCLUSTERS_FILE),
     )
 
 
@@ -360,6 +423,13 @@ def _token_feats(token: str, res: FeatureResources) -> dict[str, str]:
         feats["c"] = cluster
     else:
         feats["c"] = "OOV"
+    if res.vclusters:
+        vc = res.vclusters.get(norm) or res.vclusters.get(rest)
+        if vc is None and prefix in _DEF_PREFIXES:
+            vc = res.vclusters.get("ال" + rest)
+        if vc is not None:
+            for key, cid in zip(VC_KEYS, vc.split(), strict=False):
+                feats[key] = cid
     for etype, words in _TRIGGERS.items():
         if rest in words or norm in words:
             feats[f"trg{etype}"] = "1"
@@ -381,6 +451,9 @@ _CONTEXT_KEYS: dict[int, tuple[str, ...]] = {
         "c",
         "c8",
         "c4",
+        "v64",
+        "v256",
+        "v1k",
         "s2",
         "p2",
         "trgPERS",
@@ -396,14 +469,49 @@ _CONTEXT_KEYS: dict[int, tuple[str, ...]] = {
 }
 
 
+VC_KEYS: tuple[str, ...] = ("v64", "v256", "v1k")  # k-means granularities of ``data/vclusters.tsv.gz``
+TOPIC_WINDOW = 1  # sentences on each side whose topic words count for a sentence (document tagging)
+TOPIC_CONJ: tuple[str, ...] = ("v256",)  # crossed with the sentence topic (besides gazetteer tags)
 O_THRESHOLD = 0.0  # tuned on the validation part by scripts/train_ner.py (0 = plain Viterbi)
 STAGE2_OWN = True  # the second stage also sees the token's own first-pass label
 DOC_WINDOW = 8  # sentences on each side whose mentions of a word add document-level evidence
+STAGE2_WINDOW = 12  # the same, for the second stage's label-consistency evidence at tagging time
+STAGE2_PROBS = False  # the second stage also sees the first pass's binned per-type marginals (hurt: off)
+PROB_BINS: tuple[tuple[float, str], ...] = ((0.9, "vhi"), (0.6, "hi"), (0.3, "mid"), (0.1, "lo"))
 
 
-def _analyse(tokens: Sequence[str], res: FeatureResources) -> tuple[list[dict[str, str]], list[set[str]]]:
+class _TokenFeatures(dict[str, str]):
+    """A token's context-free features, with their crfsuite strings as the token itself (``own``) and as
+    a neighbour at each offset (``ctx``); built once per distinct token and cached in the resources."""
+
+    __slots__ = ("ctx", "own")
+    own: tuple[str, ...]
+    ctx: dict[int, tuple[str, ...]]
+
+
+_TOKEN_CACHE_MAX = 100_000
+
+
+def _cached_token_feats(token: str, res: FeatureResources) -> _TokenFeatures:
+    """``_token_feats`` with its feature strings, memoized per resources object."""
+    cache = res.token_cache
+    hit = cache.get(token)
+    if hit is None:
+        hit = _TokenFeatures(_token_feats(token, res))
+        hit.own = tuple(f"{k}={v}" for k, v in hit.items())
+        hit.ctx = {
+            off: tuple(f"{off}:{k}={hit[k]}" for k in _CONTEXT_KEYS[abs(off)] if k in hit)
+            for off in (-2, -1, 1, 2)
+        }
+        if len(cache) >= _TOKEN_CACHE_MAX:
+            cache.clear()
+        cache[token] = hit
+    return hit
+
+
+def _analyse(tokens: Sequence[str], res: FeatureResources) -> tuple[list[_TokenFeatures], list[set[str]]]:
     """Per-token single features and gazetteer tags of one sentence."""
-    singles = [_token_feats(t, res) for t in tokens]
+    singles = [_cached_token_feats(t, res) for t in tokens]
     gaz = _gazetteer_tags([f["w"] for f in singles], [f["r"] for f in singles], res)
     return singles, gaz
 
@@ -422,16 +530,26 @@ def _evidence(singles: Sequence[dict[str, str]], gaz: Sequence[set[str]]) -> dic
     return out
 
 
+def _sentence_topics(singles: Sequence[dict[str, str]]) -> set[str]:
+    """Topics (``sp`` sports, ``bz`` business) whose trigger words occur in a sentence."""
+    return {
+        topic for topic, words in _TOPICS.items() if any(f["r"] in words or f["w"] in words for f in singles)
+    }
+
+
 def _features(
-    singles: Sequence[dict[str, str]], gaz: Sequence[set[str]], doc: dict[str, set[str]] | None
+    singles: Sequence[_TokenFeatures],
+    gaz: Sequence[set[str]],
+    doc: dict[str, set[str]] | None,
+    topics: Iterable[str] = (),
 ) -> list[list[str]]:
-    """Assemble crfsuite feature strings for a sentence, with optional document evidence."""
+    """Assemble crfsuite feature strings for a sentence, with optional document evidence and topics."""
+    tps = sorted(topics)
     norms = [f["w"] for f in singles]
     n = len(singles)
     out: list[list[str]] = []
     for i in range(n):
-        feats = ["bias"]
-        feats.extend(f"{k}={v}" for k, v in singles[i].items())
+        feats = ["bias", *singles[i].own]
         feats.extend(f"g={g}" for g in sorted(gaz[i]))
         if i == 0:
             feats.append("BOS")
@@ -440,9 +558,7 @@ def _features(
         for off in (-2, -1, 1, 2):
             j = i + off
             if 0 <= j < n:
-                keys = _CONTEXT_KEYS[abs(off)]
-                other = singles[j]
-                feats.extend(f"{off}:{k}={other[k]}" for k in keys if k in other)
+                feats.extend(singles[j].ctx[off])
                 feats.extend(f"{off}:g={g}" for g in sorted(gaz[j]))
             else:
                 feats.append(f"{off}:PAD")
@@ -459,6 +575,10 @@ def _features(
             else:
                 feats.append("doc=seen")
                 feats.extend(f"doc={e}" for e in sorted(ev))
+        for tp in tps:  # the sentence topic, alone and with the gazetteer tags and cluster of the token
+            feats.append(f"tp={tp}")
+            feats.extend(f"tp{tp}|g={g}" for g in sorted(gaz[i]))
+            feats.extend(f"tp{tp}|{key}={singles[i][key]}" for key in TOPIC_CONJ if key in singles[i])
         out.append(feats)
     return out
 
@@ -468,7 +588,7 @@ def sentence_features(tokens: Sequence[str], res: FeatureResources | None = None
     if res is None:
         res = load_resources()
     singles, gaz = _analyse(tokens, res)
-    return _features(singles, gaz, None)
+    return _features(singles, gaz, None, _sentence_topics(singles))
 
 
 def document_features(
@@ -479,6 +599,7 @@ def document_features(
         res = load_resources()
     parts = [_analyse(toks, res) for toks in sentences]
     evidence = [_evidence(singles, gaz) for singles, gaz in parts]
+    topics = [_sentence_topics(singles) for singles, _ in parts]
     out: list[list[list[str]]] = []
     for k, (singles, gaz) in enumerate(parts):
         doc: dict[str, set[str]] = {}
@@ -487,7 +608,8 @@ def document_features(
                 continue
             for word, ev in evidence[j].items():
                 doc.setdefault(word, set()).update(ev)
-        out.append(_features(singles, gaz, doc))
+        near = set().union(*topics[max(0, k - TOPIC_WINDOW) : k + TOPIC_WINDOW + 1])
+        out.append(_features(singles, gaz, doc, near))
     return out
 
 
@@ -500,18 +622,41 @@ def _feature_value(feats: Sequence[str], key: str) -> str:
     return ""
 
 
+def type_probs(crf: pycrfsuite.Tagger, n: int, labels: Iterable[str]) -> list[dict[str, float]]:
+    """Per-token marginal probability of each entity type (B- plus I-) and of ``O`` after ``crf.tag``."""
+    labs = list(labels)
+    out: list[dict[str, float]] = []
+    for t in range(n):
+        probs: dict[str, float] = {}
+        for lab in labs:
+            key = lab[2:] if lab != "O" else "O"
+            probs[key] = probs.get(key, 0.0) + float(crf.marginal(lab, t))
+        out.append(probs)
+    return out
+
+
+def _prob_bin(p: float) -> str:
+    """Coarse bin of a first-pass marginal probability (``""``: too small to mention)."""
+    for edge, name in PROB_BINS:
+        if p >= edge:
+            return name
+    return ""
+
+
 def stage2_features(
     doc_feats: Sequence[Sequence[Sequence[str]]],
     stage1: Sequence[Sequence[str]],
     window: int = DOC_WINDOW,
     own: bool = True,
+    probs: Sequence[Sequence[dict[str, float]]] | None = None,
 ) -> list[list[list[str]]]:
     """Add label-consistency features from a first-pass tagging of the same text (two-stage CRF).
 
     For each token: the first-pass types of the *other* mentions of its clitic-stripped word within
     ``window`` sentences (``d2w=TYPE``, majority ``d2m=TYPE``), the longest first-pass entity phrase
     found elsewhere in the window that starts here (``d2p=B-TYPE``/``I-TYPE``) and, with ``own``, the
-    token's own first-pass label (``s1=LABEL``).
+    token's own first-pass label (``s1=LABEL``) and, given ``probs`` (``type_probs`` per sentence), the
+    binned first-pass marginal of each type (``s1p=TYPE:bin``).
     """
     words: list[list[str]] = []
     norms: list[list[str]] = []
@@ -586,6 +731,11 @@ def stage2_features(
             feats = list(tf)
             if own:
                 feats.append(f"s1={labels[t]}")
+            if probs is not None:
+                for etype, p in sorted(probs[k][t].items()):
+                    b = _prob_bin(p)
+                    if b:
+                        feats.append(f"s1p={etype}:{b}")
             counts = dict(wagg.get(words[k][t], {}))
             mine = labels[t][2:] if labels[t] != "O" else "O"
             if mine in counts:
@@ -597,6 +747,60 @@ def stage2_features(
             feats.extend(f"d2p={p}" for p in sorted(ptags[t]))
             rows.append(feats)
         out.append(rows)
+    return out
+
+
+EMB_OFFSETS: tuple[int, ...] = (-1, 0, 1)  # whose word vectors each token sees as real-valued features
+_EMB_CACHE_MAX = 200_000
+CrfItems = Sequence[Sequence[str]] | list[dict[str, float]]
+
+
+def _word_vector(row: Sequence[str], res: FeatureResources) -> tuple[float, ...] | None:
+    """The embedding of a featurized token (normalized form, else clitic-stripped, else ال+stripped)."""
+    norm = row[1][2:] if len(row) > 1 and row[1].startswith("w=") else _feature_value(row, "w")
+    cache = res.emb_cache
+    if norm in cache:
+        return cache[norm]
+    idx = res.emb_index.get(norm)
+    if idx is None:
+        prefix, rest = strip_clitics(norm)
+        idx = res.emb_index.get(rest)
+        if idx is None and prefix in _DEF_PREFIXES:
+            idx = res.emb_index.get("ال" + rest)
+    vec: tuple[float, ...] | None = None
+    if idx is not None and res.emb_vectors is not None:
+        vec = tuple(res.emb_vectors[idx].tolist())
+    if len(cache) >= _EMB_CACHE_MAX:
+        cache.clear()
+    cache[norm] = vec
+    return vec
+
+
+@lru_cache(maxsize=64)
+def _emb_names(offset: int, dims: int) -> tuple[str, ...]:
+    """Attribute names of the embedding dimensions of the token at ``offset``."""
+    tag = "" if offset == 0 else f"{offset}:"
+    return tuple(f"{tag}e{k}" for k in range(dims))
+
+
+def crf_items(rows: Sequence[Sequence[str]], res: FeatureResources) -> CrfItems:
+    """CRFsuite items of one sentence: the string features, plus (when ``res`` has word vectors) the
+    real-valued embedding dimensions of the token and its neighbours (``EMB_OFFSETS``)."""
+    if res.emb_vectors is None or not rows:
+        return rows
+    dims = res.emb_vectors.shape[1]
+    vecs = [_word_vector(row, res) for row in rows]
+    n = len(rows)
+    out: list[dict[str, float]] = []
+    for i, row in enumerate(rows):
+        item = dict.fromkeys(row, 1.0)
+        for off in EMB_OFFSETS:
+            j = i + off
+            if 0 <= j < n:
+                vec = vecs[j]
+                if vec is not None:
+                    item.update(zip(_emb_names(off, dims), vec, strict=True))
+        out.append(item)
     return out
 
 
@@ -616,6 +820,7 @@ class Tagger:
         self._lock = threading.Lock()
         self.resources = res
         final = self._stage2 or self._tagger
+        self._first_labels = tuple(self._tagger.labels())
         self._labels = frozenset(final.labels())
         self._types = sorted({lab[2:] for lab in self._labels if lab != "O"})
         self.o_threshold = O_THRESHOLD
@@ -634,15 +839,15 @@ class Tagger:
         """Whether a second-stage (label-consistency) model is loaded."""
         return self._stage2 is not None
 
-    def _decode(self, feats: list[list[str]], tagger: pycrfsuite.Tagger | None = None) -> list[str]:
+    def _decode(self, items: CrfItems, tagger: pycrfsuite.Tagger | None = None) -> list[str]:
         """Viterbi labels, then recall-oriented repair: an ``O`` whose marginal is below the threshold
         takes the most probable entity type (CRFs trained on ANERcorp are precise but miss entities)."""
-        if not feats:
+        if not items:
             return []
         crf = self._tagger if tagger is None else tagger
         final = crf is (self._stage2 or self._tagger)
         with self._lock:
-            labels: list[str] = list(crf.tag(feats))
+            labels: list[str] = list(crf.tag(items))
             if final and self.o_threshold > 0:
                 for t, lab in enumerate(labels):
                     if lab != "O" or crf.marginal("O", t) >= self.o_threshold:
@@ -663,14 +868,23 @@ class Tagger:
         """Marginal probability of ``label`` at position ``t`` (0 for labels the model lacks)."""
         return float(crf.marginal(label, t)) if label in self._labels else 0.0
 
-    def _tag_features(self, feats: list[list[list[str]]], window: int = DOC_WINDOW) -> list[list[str]]:
+    def _tag_features(self, feats: list[list[list[str]]], window: int = STAGE2_WINDOW) -> list[list[str]]:
         """Tag featurized sentences: the first pass, then (if loaded) the label-consistency pass."""
+        items = [crf_items(f, self.resources) for f in feats]
         if self._stage2 is None:
-            return [self._decode(f) for f in feats]
+            return [self._decode(it) for it in items]
+        first: list[list[str]] = []
+        probs: list[list[dict[str, float]]] | None = [] if STAGE2_PROBS else None
         with self._lock:  # raw first-pass Viterbi labels, as the second stage was trained on
-            first = [list(self._tagger.tag(f)) if f else [] for f in feats]
-        second = stage2_features(feats, first, window=window, own=STAGE2_OWN)
-        return [self._decode(f, self._stage2) for f in second]
+            for f, it in zip(feats, items, strict=True):
+                first.append(list(self._tagger.tag(it)) if f else [])
+                if probs is not None:
+                    probs.append(type_probs(self._tagger, len(f), self._first_labels) if f else [])
+        second = stage2_features(feats, first, window=window, own=STAGE2_OWN, probs=probs)
+        return [
+            self._decode(_extend_items(it, f, f2), self._stage2)
+            for it, f, f2 in zip(items, feats, second, strict=True)
+        ]
 
     def tag(self, tokens: Sequence[str]) -> list[str]:
         """Return one BIO label per token."""
@@ -681,6 +895,20 @@ class Tagger:
     def tag_document(self, sentences: Sequence[Sequence[str]]) -> list[list[str]]:
         """Tag consecutive sentences of one text, using evidence from nearby sentences."""
         return self._tag_features(document_features(sentences, self.resources))
+
+
+def _extend_items(items: CrfItems, rows: Sequence[Sequence[str]], rows2: Sequence[Sequence[str]]) -> CrfItems:
+    """Second-stage items from first-stage ``items`` of ``rows``, where each row of ``rows2`` is the same
+    row plus extra string features (as ``crf_items(rows2)`` would give, without redoing the vectors)."""
+    if not items or not isinstance(items[0], dict):
+        return rows2
+    out: list[dict[str, float]] = []
+    for item, row, row2 in zip(items, rows, rows2, strict=True):
+        assert isinstance(item, dict)
+        ext = dict(item)
+        ext.update(dict.fromkeys(row2[len(row) :], 1.0))
+        out.append(ext)
+    return out
 
 
 def _repair_bio(labels: list[str]) -> list[str]:
