@@ -353,3 +353,16 @@ def test_backends_find_the_same_articles(engine: SearchEngine) -> None:
         }, q
         assert pg_hits.facets.get("days", []) == tv_hits.facets.get("days", []), q
     tantivy.close()
+
+
+def test_story_filter_keeps_one_story(engine: SearchEngine) -> None:
+    """`story:N` narrows a query to the articles of one story (and to nothing for an unknown id)."""
+    wide = engine.search("السعودية", limit=100)
+    stories = {f["value"]: f["count"] for f in wide.facets["stories"]}
+    assert stories, wide.facets
+    sid = max(stories, key=lambda s: stories[s])
+    narrow = engine.search(f"السعودية story:{sid}", limit=100)
+    members = set(engine.store.story_members(int(sid)))
+    assert 1 <= narrow.total <= len(members)
+    assert {h["id"] for h in narrow.hits} <= members
+    assert engine.search("السعودية story:99999999").total == 0

@@ -259,3 +259,13 @@ def test_every_html_route_has_a_json_twin(http: httpx.Client, seed: int) -> None
         assert by_accept.headers["content-type"].startswith("application/json"), html_path
         body: Any = http.get(json_path).json()
         assert body == by_accept.json(), html_path
+
+
+def test_home_ranks_stories_by_freshness_then_size_with_sources(http: httpx.Client) -> None:
+    stories = http.get("/index.json").json()["stories"]
+    assert len(stories) >= 5
+    keys = [((s["last_seen"] or "")[:10], s["size"]) for s in stories]
+    assert keys == sorted(keys, key=lambda k: (k[0], k[1]), reverse=True)
+    # Each story lists the sources that carried it, as many as its articles at most.
+    assert all(1 <= len(s["sources"]) <= s["size"] for s in stories)
+    assert any(len(s["sources"]) > 1 for s in stories)
