@@ -159,6 +159,10 @@ def test_article_links_mentions_to_entity_pages(http: httpx.Client, seed: int) -
     original = http.get(f"/articles/{seed}/original.json").json()["text"]
     putin = [m for m in mentions if "بوتين" in m["name"]]
     assert len(putin) >= 3
+    # The JSON twin also carries the page's per-entity list, each with every mention's span.
+    summary = http.get(f"/articles/{seed}.json").json()["entity_summary"]
+    row = next(e for e in summary if e["id"] == putin[0]["id"])
+    assert row["count"] == len(row["spans"]) == len(putin)
     for m in mentions:
         assert original[m["start"] : m["end"]] == m["text"]
         assert f"start={m['start']}&amp;end={m['end']}" in html or f"start={m['start']}&end={m['end']}" in html

@@ -155,6 +155,8 @@ def register(app: FastAPI, ctx: Context) -> None:
             return not_found(request, f"لا يوجد خبر برقم {article_id}", as_json)
         art["related"] = queries.related(store, article_id) or []
         if as_json:
+            # The page's "in this article" list as data: one row per entity, every mention's span.
+            art["entity_summary"] = article_entities(art.get("entities") or [])
             return render(request, "", art, True)
         return render(request, "article.html", article_view(store, art, q), False)
 
