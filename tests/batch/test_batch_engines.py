@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -9,9 +10,11 @@ from typing import Any
 import pytest
 
 from marsad.batch.run import run_batch
-from marsad.batch.stages import BatchResult
+from marsad.batch.stages import ENTITY_FIELDS, BatchResult
 from marsad.dedup.near import duplicate_groups
-from marsad.pipeline import ingest_paths
+from marsad.ingest.files import iter_documents
+from marsad.models import Page
+from marsad.pipeline import ingest_paths, process
 from marsad.settings import load_settings
 from marsad.store import SQLiteStore
 
@@ -42,6 +45,21 @@ def test_local_engine_matches_embedded(embedded: Groups, tmp_path: Path) -> None
     assert any(kind == "exact" for kind, _ in embedded) and any(kind == "near" for kind, _ in embedded)
     assert _groups(result) == embedded
     assert (tmp_path / "out" / "groups.jsonl").read_text(encoding="utf-8").count("\n") == len(result.groups)
+    rows = [json.loads(line) for line in (tmp_path / "out" / "articles.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert {r["key"]: r["entities"] for r in rows} == _pipeline_entities()
+
+
+def _pipeline_entities() -> dict[str, list[dict[str, Any]]]:
+    """Entity mentions per article key from the plain per-document stages over the same input."""
+    settings = load_settings()
+    out: dict[str, list[dict[str, Any]]] = {}
+    for raw in iter_documents(INPUTS, settings):
+        page = process(raw, settings)
+        if isinstance(page, Page):
+            for a in page.articles:
+                out.setdefault(a.content_key(), [{f: m[f] for f in ENTITY_FIELDS} for m in a.extras["entities"]])
+    assert sum(len(v) for v in out.values()) > 500, "the sample should carry many entity mentions"
+    return out
 
 
 def test_spark_local2_matches_embedded(embedded: Groups, tmp_path: Path) -> None:
@@ -54,3 +72,14 @@ def test_spark_local2_matches_embedded(embedded: Groups, tmp_path: Path) -> None
     assert _groups(result) == embedded
     for table in ("articles", "pairs", "groups", "rejections"):
         assert list((out / table).glob("*.parquet")), f"no Parquet written for {table}"
+    from pyspark.sql import SparkSession
+
+    spark = SparkSession.builder.master("local[1]").config("spark.ui.enabled", "false").getOrCreate()
+    try:
+        stored = {
+            r["key"]: [m.asDict() for m in r["entities"]]
+            for r in spark.read.parquet(str(out / "articles")).select("key", "entities").collect()
+        }
+    finally:
+        spark.stop()
+    assert stored == _pipeline_entities()

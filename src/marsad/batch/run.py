@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from marsad.batch.stages import (
+    ENTITY_FIELDS,
     BatchResult,
     Task,
     dedup_groups,
@@ -180,6 +181,18 @@ def run_spark(
             StructField("signature", BinaryType(), False),
             StructField("shingles", IntegerType(), False),
             StructField("band_keys", ArrayType(LongType()), False),
+            StructField(
+                "entities",
+                ArrayType(
+                    StructType(
+                        [
+                            StructField(f, IntegerType() if f in ("start", "end") else StringType(), True)
+                            for f in ENTITY_FIELDS
+                        ]
+                    )
+                ),
+                True,
+            ),
         ]
     )
     rej_schema = StructType([StructField(n, StringType(), True) for n in ("uri", "reason", "detail")])

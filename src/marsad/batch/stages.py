@@ -29,6 +29,8 @@ FINGERPRINT_BATCH = 256
 #: a quadratic join); chosen far above any wire story's copy count in SaudiNewsNet (< 30).
 MAX_BUCKET = 500
 _RANK = {"exact": 3, "near": 2}
+#: Fields of one entity mention in a batch article row (the ``marsad parse --json`` shape).
+ENTITY_FIELDS = ("text", "start", "end", "type", "id", "name")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +60,10 @@ def _article_rows(page: Page) -> Iterator[dict[str, Any]]:
             "title": d["title"],
             "date": d["date"],
             "text": a.text,
+            # Canonical entity mentions (offsets into the page text), as the embedded store keeps them.
+            "entities": [
+                {f: m.get(f) for f in ENTITY_FIELDS} for m in a.extras.get("entities", [])
+            ],
         }
 
 
