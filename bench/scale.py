@@ -188,10 +188,14 @@ def main() -> None:
                 print(json.dumps(results), flush=True)
         batch_days = [str(d) for d in days[: args.batch_days]]
         engines = ["local"] + ([] if args.skip_spark else ["spark"])
+        found: dict[str, set[tuple[str, tuple[str, ...]]]] = {}
         for engine in engines:
             r = run_batch(batch_days, str(tmp / f"out-{engine}"), load_settings(), engine=engine, master="local[2]")
             results[f"batch_{engine}"] = {**r.to_dict(), "articles_per_s": round(r.articles / r.seconds, 1)}
+            found[engine] = {(g["kind"], tuple(g["keys"])) for g in r.groups}
             print(json.dumps(results), flush=True)
+        if len(found) == 2:  # the engines must agree group for group, not only in counts
+            results["batch_groups_identical"] = found["local"] == found["spark"]
         if "batch_spark" in results:
             spark = results["batch_spark"]
             assert isinstance(spark, dict)
