@@ -35,6 +35,7 @@ import pycrfsuite
 
 from marsad.entities.ner import (
     CLUSTERS_FILE,
+    E5CLUSTERS_FILE,
     EMBEDDINGS_FILE,
     ENTITY_TYPES,
     GAZETTEER_FILE,
@@ -212,13 +213,15 @@ def main() -> None:
     )
     vc_path = DATA_DIR / VCLUSTERS_FILE
     vclusters = gzip.decompress(vc_path.read_bytes()).decode("utf-8").splitlines() if vc_path.exists() else []
+    e5_path = DATA_DIR / E5CLUSTERS_FILE
+    e5clusters = gzip.decompress(e5_path.read_bytes()).decode("utf-8").splitlines() if e5_path.exists() else []
     memory = memory_lines(train)
     if not args.grid:
         text = "".join(line + "\n" for line in memory).encode("utf-8")
         (DATA_DIR / MEMORY_FILE).write_bytes(gzip.compress(text, compresslevel=9, mtime=0))
     emb_path = DATA_DIR / EMBEDDINGS_FILE
     emb = emb_path.read_bytes() if emb_path.exists() and not args.no_embeddings else None
-    _STATE.res_full = make_resources(gaz + memory, clusters, hints, emb, vclusters)
+    _STATE.res_full = make_resources(gaz + memory, clusters, hints, emb, vclusters, e5clusters)
     t0 = time.perf_counter()
     # Training sentences see a memory built from the other folds only, so the feature is as reliable
     # in training as it is on unseen text.
@@ -226,7 +229,7 @@ def main() -> None:
     train_x: list[list[list[str]]] = []
     for k in range(N_FOLDS):
         others = train[: bounds[k]] + train[bounds[k + 1] :]
-        res_k = make_resources(gaz + memory_lines(others), clusters, hints, None, vclusters)
+        res_k = make_resources(gaz + memory_lines(others), clusters, hints, None, vclusters, e5clusters)
         train_x.extend(document_features([toks for toks, _ in train[bounds[k] : bounds[k + 1]]], res_k))
     _STATE.bounds = bounds
     _STATE.train_x = train_x

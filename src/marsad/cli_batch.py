@@ -18,12 +18,12 @@ from marsad.settings import load_settings
 @app.command()
 def batch(
     inputs: Annotated[list[str], typer.Argument(help="Files, folders, globs or zips to process.")],
-    out: Annotated[str, typer.Option("--out", help="Output folder (Parquet with spark, JSON lines with local) or postgresql://…")],
+    out: Annotated[str, typer.Option("--out", help="Output folder (articles with entities, pairs, groups, rejections: Parquet with spark, JSON lines with local) or postgresql://… (also clusters stories)")],
     engine: Annotated[str, typer.Option("--engine", help="local (this process) or spark.")] = "local",
     master: Annotated[str, typer.Option("--master", help="Spark master, e.g. local[2] or spark://host:7077.")] = DEFAULT_MASTER,
     as_json: JsonOption = False,
 ) -> None:
-    """Extract, fingerprint and group duplicates over any number of pages, locally or on Spark."""
+    """Extract, tag entities, fingerprint and group duplicates over any number of pages, locally or on Spark."""
     for spec in inputs:
         if not any(c in spec for c in "*?[") and not Path(spec).exists():
             raise InputError(f"{spec}: no such file or folder")

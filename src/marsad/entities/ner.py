@@ -56,6 +56,7 @@ HINTS_FILE = "hints.tsv.gz"  # type hints from trigger contexts in unlabeled new
 MEMORY_FILE = "memory.tsv.gz"  # entity phrases seen in the training part of ANERcorp
 EMBEDDINGS_FILE = "embeddings.npz"  # dense word vectors (real-valued CRF features; optional)
 VCLUSTERS_FILE = "vclusters.tsv.gz"  # k-means cluster ids of the same word vectors (string features)
+E5CLUSTERS_FILE = "e5clusters.tsv.gz"  # k-means cluster ids of multilingual-e5-small word embeddings
 
 # --- normalisation ---------------------------------------------------------------------------------
 
@@ -241,6 +242,7 @@ class FeatureResources:
     clusters: dict[str, str] = field(default_factory=dict)
     hints: dict[str, str] = field(default_factory=dict)
     vclusters: dict[str, str] = field(default_factory=dict)
+    e5clusters: dict[str, str] = field(default_factory=dict)
     emb_index: dict[str, int] = field(default_factory=dict)
     emb_vectors: npt.NDArray[np.float32] | None = None
     emb_cache: dict[str, tuple[float, ...] | None] = field(default_factory=dict, repr=False)
@@ -313,6 +315,7 @@ def make_resources(
     hint_lines: Sequence[str] = (),
     embeddings: bytes | None = None,
     vcluster_lines: Sequence[str] = (),
+    e5cluster_lines: Sequence[str] = (),
 ) -> FeatureResources:
     """Build feature resources from gazetteer, cluster and hint lines and an optional embedding table."""
     gaz, first = parse_gazetteer(gazetteer_lines)
@@ -322,6 +325,7 @@ def make_resources(
         clusters=parse_clusters(cluster_lines),
         hints=parse_clusters(hint_lines),
         vclusters=parse_clusters(vcluster_lines),
+        e5clusters=parse_clusters(e5cluster_lines),
     )
     if embeddings:
         res.emb_index, res.emb_vectors = parse_embeddings(embeddings)
@@ -343,6 +347,7 @@ def load_resources() -> FeatureResources:
         _data_lines(HINTS_FILE),
         _data_bytes(EMBEDDINGS_FILE),
         _data_lines(VCLUSTERS_FILE),
+        _data_lines(E5CLUSTERS_FILE),
     )
 
 
@@ -430,6 +435,13 @@ def _token_feats(token: str, res: FeatureResources) -> dict[str, str]:
         if vc is not None:
             for key, cid in zip(VC_KEYS, vc.split(), strict=False):
                 feats[key] = cid
+    if res.e5clusters:
+        # The e5 table also holds clitic-stripped training words, so the ال+ form is tried after any
+        # proclitic (as when the table was evaluated), not only after the article-bearing ones.
+        ec = res.e5clusters.get(norm) or res.e5clusters.get(rest) or res.e5clusters.get("ال" + rest)
+        if ec is not None:
+            for key, cid in zip(E5_KEYS, ec.split(), strict=False):
+                feats[key] = cid
     for etype, words in _TRIGGERS.items():
         if rest in words or norm in words:
             feats[f"trg{etype}"] = "1"
@@ -454,6 +466,9 @@ _CONTEXT_KEYS: dict[int, tuple[str, ...]] = {
         "v64",
         "v256",
         "v1k",
+        "e64",
+        "e256",
+        "e1k",
         "s2",
         "p2",
         "trgPERS",
@@ -470,6 +485,7 @@ _CONTEXT_KEYS: dict[int, tuple[str, ...]] = {
 
 
 VC_KEYS: tuple[str, ...] = ("v64", "v256", "v1k")  # k-means granularities of ``data/vclusters.tsv.gz``
+E5_KEYS: tuple[str, ...] = ("e64", "e256", "e1k")  # the same granularities of ``data/e5clusters.tsv.gz``
 TOPIC_WINDOW = 1  # sentences on each side whose topic words count for a sentence (document tagging)
 TOPIC_CONJ: tuple[str, ...] = ("v256",)  # crossed with the sentence topic (besides gazetteer tags)
 O_THRESHOLD = 0.0  # tuned on the validation part by scripts/train_ner.py (0 = plain Viterbi)
