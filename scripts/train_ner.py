@@ -1,12 +1,8 @@
 """Train Marsad's Arabic NER CRF on ANERcorp and print validation scores.
 
 Split: sentences of ``train.txt`` in file order; the last ``--val-frac`` (default 15%) contiguous
-sentences are the validation part, used only to choose c1/c2 and to report scores. The default run trains
-on the first 85% only and writes the *validation* model (``data/ner-val.crfsuite``, ``ner2-val.crfsuite``,
-``memory-val.tsv.gz``), so ``tests/entities/test_ner.py`` can re-score the validation part. ``--all``
-then retrains the same configuration on every sentence and writes the shipped model (``ner.crfsuite``,
-``ner2.crfsuite``, ``memory.tsv.gz``): the usual last step once everything has been chosen. Its score on
-the validation part means nothing (it has seen it), so none is printed.
+sentences are the validation part, used only to choose c1/c2 and to report scores. The written model is
+trained on the first 85% only, so ``tests/entities/test_ner.py`` can re-score the validation part.
 
 Two stages (Krishnan & Manning 2006 style): the first CRF tags the text; the second CRF sees the same
 features plus label-consistency features from that first pass (types given to the other mentions of a
@@ -17,8 +13,7 @@ exists (not shipped; ``--no-embeddings`` ignores it). The second stage's trainin
 (5 contiguous folds), so they are as noisy in training as on new text.
 
 Usage:
-    .venv/bin/python scripts/train_ner.py                 # train both stages on 85%, write the -val models
-    .venv/bin/python scripts/train_ner.py --all           # the same on 100%: the shipped models
+    .venv/bin/python scripts/train_ner.py                 # train both stages, write the models
     .venv/bin/python scripts/train_ner.py --one-stage     # first stage only (no data/ner2.crfsuite)
     .venv/bin/python scripts/train_ner.py --grid          # tune c1/c2 on the validation part (2 processes)
 
@@ -51,9 +46,6 @@ from marsad.entities.ner import (
     STAGE2_FILE,
     STAGE2_OWN,
     STAGE2_PROBS,
-    VAL_MEMORY_FILE,
-    VAL_MODEL_FILE,
-    VAL_STAGE2_FILE,
     VCLUSTERS_FILE,
     FeatureResources,
     Tagger,
@@ -70,6 +62,7 @@ from marsad.entities.ner import (
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = ROOT.parent / "shared" / "corpora" / "anercorp" / "train.txt"
 DATA_DIR = ROOT / "src" / "marsad" / "entities" / "data"
+DEFAULT_OUT = DATA_DIR / MODEL_FILE
 N_FOLDS = 5  # the training-entity memory feature is built jackknife-style over contiguous folds
 VAL_FRAC = 0.15
 C1, C2 = 0.02, 0.01  # chosen on the validation part (see docs/models/ner.md)
@@ -189,8 +182,7 @@ def main() -> None:
     """Prepare features, then tune or train."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    ap.add_argument("--out", type=Path, default=None, help="first-stage model (default: the -val or, with --all, the shipped file)")
-    ap.add_argument("--all", action="store_true", help="train on every sentence: the shipped model (no score)")
+    ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
     ap.add_argument("--val-frac", type=float, default=VAL_FRAC)
     ap.add_argument("--c1", type=float, default=C1)
     ap.add_argument("--c2", type=float, default=C2)
@@ -209,10 +201,6 @@ def main() -> None:
 
     sents = read_conll(args.data)
     train, val = split(sents, args.val_frac)
-    if args.all:
-        train, val = sents, []
-    if args.out is None:
-        args.out = DATA_DIR / (MODEL_FILE if args.all else VAL_MODEL_FILE)
     print(
         f"{len(sents)} sentences: train {len(train)} ({sum(len(t) for t, _ in train)} tokens), "
         f"validation {len(val)} ({sum(len(t) for t, _ in val)} tokens)"
@@ -230,7 +218,7 @@ def main() -> None:
     memory = memory_lines(train)
     if not args.grid:
         text = "".join(line + "\n" for line in memory).encode("utf-8")
-        (DATA_DIR / (MEMORY_FILE if args.all else VAL_MEMORY_FILE)).write_bytes(gzip.compress(text, compresslevel=9, mtime=0))
+        (DATA_DIR / MEMORY_FILE).write_bytes(gzip.compress(text, compresslevel=9, mtime=0))
     emb_path = DATA_DIR / EMBEDDINGS_FILE
     emb = emb_path.read_bytes() if emb_path.exists() and not args.no_embeddings else None
     _STATE.res_full = make_resources(gaz + memory, clusters, hints, emb, vclusters, e5clusters)
@@ -261,7 +249,7 @@ def main() -> None:
         print_scores(best[3])
         return
 
-    stage2_path = args.out.parent / (STAGE2_FILE if args.all else VAL_STAGE2_FILE)
+    stage2_path = args.out.parent / STAGE2_FILE
     t0 = time.perf_counter()
     if args.one_stage:
         train_model(args.c1, args.c2, args.out)
@@ -290,8 +278,6 @@ def main() -> None:
         f"({args.out.stat().st_size} bytes)"
         + (f" + {stage2} ({stage2.stat().st_size} bytes)" if stage2 else "")
     )
-    if not val:
-        return
     t0 = time.perf_counter()
     scores = evaluate(args.out, stage2=stage2)
     dt = time.perf_counter() - t0

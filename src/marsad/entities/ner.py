@@ -36,7 +36,6 @@ __all__ = [
     "document_features",
     "load_resources",
     "load_tagger",
-    "load_validation_tagger",
     "normalize_token",
     "sentence_features",
     "stage2_features",
@@ -54,12 +53,7 @@ STAGE2_FILE = "ner2.crfsuite"  # optional second-stage model (label consistency 
 GAZETTEER_FILE = "gazetteer.tsv.gz"
 CLUSTERS_FILE = "clusters.tsv.gz"
 HINTS_FILE = "hints.tsv.gz"  # type hints from trigger contexts in unlabeled news
-MEMORY_FILE = "memory.tsv.gz"  # entity phrases seen in the training data of ANERcorp
-# The validation model: the same configuration trained on the first 85% of train.txt only, so the
-# held-out 15% can be re-scored (tests, bench). The shipped files above are retrained on all of it.
-VAL_MODEL_FILE = "ner-val.crfsuite"
-VAL_STAGE2_FILE = "ner2-val.crfsuite"
-VAL_MEMORY_FILE = "memory-val.tsv.gz"
+MEMORY_FILE = "memory.tsv.gz"  # entity phrases seen in the training part of ANERcorp
 EMBEDDINGS_FILE = "embeddings.npz"  # dense word vectors (real-valued CRF features; optional)
 VCLUSTERS_FILE = "vclusters.tsv.gz"  # k-means cluster ids of the same word vectors (string features)
 E5CLUSTERS_FILE = "e5clusters.tsv.gz"  # k-means cluster ids of multilingual-e5-small word embeddings
@@ -344,11 +338,11 @@ def _data_bytes(name: str) -> bytes | None:
     return ref.read_bytes() if ref.is_file() else None
 
 
-@lru_cache(maxsize=2)
-def load_resources(memory: str = MEMORY_FILE) -> FeatureResources:
+@lru_cache(maxsize=1)
+def load_resources() -> FeatureResources:
     """Load (once) the gazetteer, memory, cluster, hint and embedding files shipped as package data."""
     return make_resources(
-        _data_lines(GAZETTEER_FILE) + _data_lines(memory),
+        _data_lines(GAZETTEER_FILE) + _data_lines(MEMORY_FILE),
         _data_lines(CLUSTERS_FILE),
         _data_lines(HINTS_FILE),
         _data_bytes(EMBEDDINGS_FILE),
@@ -951,12 +945,6 @@ def load_tagger() -> Tagger:
     ref = resources.files(_PACKAGE).joinpath("data", STAGE2_FILE)
     stage2 = ref.read_bytes() if ref.is_file() else None
     return Tagger(_open_data(MODEL_FILE), load_resources(), stage2)
-
-
-@lru_cache(maxsize=1)
-def load_validation_tagger() -> Tagger:
-    """Load (once) the validation model: trained without the held-out 15% of train.txt, to re-score it."""
-    return Tagger(_open_data(VAL_MODEL_FILE), load_resources(VAL_MEMORY_FILE), _open_data(VAL_STAGE2_FILE))
 
 
 def tag_tokens(tokens: list[str]) -> list[str]:
