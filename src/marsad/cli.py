@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import sqlite3
 import sys
 from collections import Counter
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from marsad.errors import InputError, MarsadError
+from marsad.errors import InputError, MarsadError, StoreError
 from marsad.ingest.files import expand_paths
 from marsad.models import RawDocument, Rejection
 from marsad.pipeline import ingest_paths, process
@@ -229,6 +230,23 @@ def digest(db: DbOption = None, as_json: JsonOption = False) -> None:
         console.print(f"  {r.id:>6}  {(r.source or '-'):12} {r.title or '(untitled)'}")
 
 
+@app.command()
+def repair(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Bring fingerprints, embeddings, stories and the search index up to the stored articles."""
+    from marsad.pipeline import repair as repair_store
+
+    settings = load_settings({"db": db})
+    store = open_store(str(settings["db"]))
+    try:
+        report = repair_store(store, str(settings["db"]))
+    finally:
+        store.close()
+    if as_json:
+        _print_json(report.to_dict())
+    else:
+        typer.echo(f"derived: {report.derived} articles  indexed: {report.indexed}")
+
+
 def _one_line(message: str) -> str:
     return " ".join(message.split())
 
@@ -251,6 +269,9 @@ def main() -> None:
     except MarsadError as exc:
         typer.echo(f"marsad: error: {_one_line(str(exc))}", err=True)
         sys.exit(exc.exit_code)
+    except sqlite3.DatabaseError as exc:  # the store failed under a verb that did not name it
+        typer.echo(f"marsad: error: store: {_one_line(str(exc))}", err=True)
+        sys.exit(StoreError.exit_code)
     except KeyboardInterrupt:
         typer.echo("marsad: interrupted", err=True)
         sys.exit(130)

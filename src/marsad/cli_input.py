@@ -11,6 +11,7 @@ import typer
 
 from marsad.cli import DbOption, JsonOption, app
 from marsad.errors import InputError
+from marsad.ingest.fetch import FetchConfig, fetch_url
 from marsad.settings import load_settings
 from marsad.store import open_store
 
@@ -29,6 +30,7 @@ def watch(
 
     config = load_watch_file(feeds)
     settings = load_settings({"db": db})
+    config.fetch.allow_networks = FetchConfig.from_settings(settings).allow_networks
     store = open_store(str(settings["db"]))
 
     def show(report: WatchReport) -> None:
@@ -60,14 +62,13 @@ def fetch(
 ) -> None:
     """Fetch one page (robots.txt respected, retries with backoff) and store its article(s)."""
     from marsad.extract import extract
-    from marsad.ingest.fetch import fetch_url
     from marsad.models import Rejection
     from marsad.pipeline import ingest_documents
 
     if not url.startswith(("http://", "https://")):
         raise InputError(f"{url}: not an http(s) URL")
     settings = load_settings({"db": db})
-    res = fetch_url(url, respect_robots=not ignore_robots)
+    res = fetch_url(url, FetchConfig.from_settings(settings), respect_robots=not ignore_robots)
     if not res.ok:
         raise InputError(f"{url}: fetch failed ({res.error or res.status}) after {res.attempts} attempt(s)")
     doc = res.document()

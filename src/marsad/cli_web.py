@@ -66,8 +66,15 @@ def serve(
     import uvicorn
 
     from marsad.api.app import create_app
+    from marsad.pipeline import repair
 
     db_path = str(load_settings({"db": db})["db"])
-    open_store(db_path).close()  # fail now, as one line, if the store cannot be opened
+    store = open_store(db_path)  # fail now, as one line, if the store cannot be opened
+    try:
+        fixed = repair(store, db_path)  # derived data an interrupted ingest left behind
+    finally:
+        store.close()
+    if fixed.derived or fixed.indexed:
+        typer.echo(f"repaired: {fixed.derived} articles derived, {fixed.indexed} indexed", err=True)
     typer.echo(f"Marsad at http://{host}:{port}/  (entities: http://{host}:{port}/entities, API: http://{host}:{port}/docs)")
     uvicorn.run(create_app(db_path), host=host, port=port, log_level="warning")

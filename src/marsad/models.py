@@ -113,7 +113,10 @@ class Article:
     title: Field | None = None
     source: Field | None = None
     date: Field | None = None
-    date_utc: datetime | None = None
+    #: Publication time with the offset the source gave (``+02:00``); None when no usable date.
+    published: datetime | None = None
+    #: Why ``date`` gave no ``published`` time: ``unparseable`` or ``out_of_range``.
+    date_problem: str | None = None
     author: Field | None = None
     url: str | None = None
     tags: list[Field] = field(default_factory=list)
@@ -128,6 +131,20 @@ class Article:
     def text(self) -> str:
         """Return the body: paragraphs joined by blank lines (headings excluded)."""
         return "\n\n".join(p.text for p in self.paragraphs)
+
+    @property
+    def date_utc(self) -> datetime | None:
+        """Return the publication instant in UTC (the sort key), or None."""
+        return self.published.astimezone(UTC) if self.published else None
+
+    @property
+    def day(self) -> str | None:
+        """Return the source's own calendar day of publication (``YYYY-MM-DD``), or None.
+
+        An outlet in UTC+2 publishing at 01:59 local time published on that local day, though
+        the instant falls on the previous UTC day: daily counts use this day, not the UTC one.
+        """
+        return self.published.date().isoformat() if self.published else None
 
     @property
     def source_name(self) -> str | None:
@@ -166,8 +183,10 @@ class Article:
         out: dict[str, Any] = {
             "title": self.title_text,
             "source": self.source_name,
-            "date": self.date_utc.isoformat() if self.date_utc else (self.date.text if self.date else None),
+            "date": self.published.isoformat() if self.published else None,
+            "day": self.day,
             "date_original": self.date.text if self.date else None,
+            "date_problem": self.date_problem,
             "author": self.author.text if self.author else None,
             "url": self.url,
             "language": self.language,
@@ -231,7 +250,10 @@ class Rejection:
     source: str
     reason: str
     detail: str = ""
+    #: Which record of ``source`` (``#12`` in an array, ``:5`` a line); rejections of one source and
+    #: reason are stored as one row with a count, so a million bad items cost one row.
+    item: str = ""
 
     def to_dict(self) -> dict[str, str]:
         """Return the JSON form."""
-        return {"source": self.source, "reason": self.reason, "detail": self.detail}
+        return {"source": self.source, "reason": self.reason, "detail": self.detail, "item": self.item}

@@ -6,11 +6,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from marsad.errors import StoreError
 from marsad.extract import extract
 from marsad.ingest.files import iter_documents
 from marsad.models import Page, RawDocument, Rejection
 from marsad.store.base import Store
-from marsad.stories.stage import run_stage
+from marsad.stories.stage import catch_up, run_stage
 
 
 @dataclass(slots=True)
@@ -81,20 +82,31 @@ def ingest_documents(
     Each batch is understood first (extraction, entities: the CPU work) and then written in one
     short transaction, so the store's write lock is held only for the writes: other processes
     ingesting into the same SQLite file wait for milliseconds, not for a whole batch's parsing.
-    The incremental dedup + stories stage then runs on the batch's new articles.
+    The incremental dedup + stories stage then runs on the batch's new articles. Articles that an
+    earlier, interrupted run stored without their derived data are caught up first.
+
+    A page the store refuses is a recorded rejection and the batch goes on; a failure of the
+    store itself (disk full, connection lost) is a ``StoreError`` that stops the run with its
+    cause, keeping every batch committed before it.
     """
     report = IngestReport()
     batch = int(settings.get("ingest_batch_size", 500))
     derive = bool(settings.get("dedup_on_ingest", True))
     pending: list[Page | Rejection] = []
-
-    def reject(rejection: Rejection) -> None:
-        store.add_rejection(rejection)
-        report.rejections += 1
-        report.rejection_reasons[rejection.reason] = report.rejection_reasons.get(rejection.reason, 0) + 1
+    if derive:
+        catch_up(store)
 
     def flush() -> None:
         batch_ids: list[int] = []
+        # Rejections of one source and reason are written as one row with a count.
+        rejected: dict[tuple[str, str], tuple[Rejection, int]] = {}
+
+        def reject(rejection: Rejection) -> None:
+            key = (rejection.source, rejection.reason)
+            rejected[key] = (rejection, rejected.get(key, (rejection, 0))[1] + 1)
+            report.rejections += 1
+            report.rejection_reasons[rejection.reason] = report.rejection_reasons.get(rejection.reason, 0) + 1
+
         store.begin()
         try:
             for result in pending:
@@ -103,6 +115,8 @@ def ingest_documents(
                     continue
                 try:
                     added = store.add_page(result)
+                except StoreError:
+                    raise
                 except Exception as exc:  # the page is rolled back; the run and its batch go on
                     reject(Rejection(result.uri, "store_error", f"{type(exc).__name__}: {exc}"))
                     continue
@@ -111,6 +125,8 @@ def ingest_documents(
                 report.duplicates += added.duplicates
                 report.article_ids.extend(added.article_ids)
                 batch_ids.extend(added.article_ids)
+            for rejection, count in rejected.values():
+                store.add_rejection(rejection, count)
             store.commit()
         except BaseException:
             # Keep every batch already committed; drop only the half-written one.
@@ -139,3 +155,32 @@ def ingest_paths(
 ) -> IngestReport:
     """Ingest files, folders, globs and zips into ``store``."""
     return ingest_documents(iter_documents(paths, settings), store, settings, progress)
+
+
+@dataclass(slots=True)
+class RepairReport:
+    """What a repair brought up to date."""
+
+    derived: int = 0
+    indexed: int = 0
+
+    def to_dict(self) -> dict[str, int]:
+        """Return the JSON form."""
+        return {"derived": self.derived, "indexed": self.indexed}
+
+
+def repair(store: Store, db: str) -> RepairReport:
+    """Bring derived data up to the stored articles after an interruption.
+
+    Fingerprints, duplicate pairs, embeddings and stories of articles committed without them (a
+    kill or a full disk between a batch's commit and its derive stage), then the search index.
+    """
+    from marsad.search import open_search
+
+    report = RepairReport(derived=catch_up(store).articles)
+    engine = open_search(store, db)
+    try:
+        report.indexed = engine.catch_up()
+    finally:
+        engine.close()
+    return report

@@ -93,6 +93,13 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("api_rate_burst", 40, "Requests a client may send at once before the rate limit applies."),
     Setting(
+        "fetch_allow_networks",
+        "",
+        "Comma-separated host names or networks (CIDR, e.g. 127.0.0.1/32, 10.0.0.0/8) that fetches and "
+        "`POST /api/ingest {url}` may reach although they are loopback, private, link-local or multicast. "
+        "Empty: only public addresses, so a posted URL cannot reach services behind the server.",
+    ),
+    Setting(
         "entities_on_ingest",
         True,
         "Tag and link named entities while ingesting. The tagger runs ~12k tokens/s on 2 cores (~30 articles/s), "

@@ -38,6 +38,7 @@ def site() -> Iterator[str]:
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("MARSAD_API_TOKEN", "t0ken")
+        mp.setenv("MARSAD_FETCH_ALLOW_NETWORKS", "127.0.0.1/32")  # the test site is on loopback
         with live_server(tmp_path_factory.mktemp("ingest") / "m.db") as url:
             yield url
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import itertools
+import os
 import subprocess
 import sys
 import threading
@@ -25,7 +26,9 @@ from marsad.ingest.watch import FeedSpec, WatchConfig, load_watch_file, poll_onc
 from marsad.store import open_store
 from tests.conftest import DATA
 
-FAST = FetchConfig(timeout=1.0, retries=2, backoff=0.2, host_delay=0.0, max_connections=4)
+#: The local test servers listen on loopback, which fetches refuse unless the allow-list names it.
+LOOPBACK = ("127.0.0.1/32",)
+FAST = FetchConfig(timeout=1.0, retries=2, backoff=0.2, host_delay=0.0, max_connections=4, allow_networks=LOOPBACK)
 
 
 @dataclass
@@ -172,7 +175,7 @@ def test_timeout_redirect_and_robots(serve) -> None:  # type: ignore[no-untyped-
     site.routes["/private/a.html"] = _page("youm7-1.html")
 
     async def run() -> None:
-        cfg = FetchConfig(timeout=0.3, retries=1, backoff=0.05, host_delay=0.0)
+        cfg = FetchConfig(timeout=0.3, retries=1, backoff=0.05, host_delay=0.0, allow_networks=LOOPBACK)
         async with Fetcher(cfg) as f:
             moved = await f.get(site.base + "/old/feed.xml")
             assert moved.ok and moved.final_url.endswith("/new/feed.xml")
@@ -192,7 +195,7 @@ def test_per_host_delay_spaces_requests(serve) -> None:  # type: ignore[no-untyp
     site.routes["/a"] = (b"<html>a</html>", "text/html")
 
     async def run() -> None:
-        async with Fetcher(FetchConfig(host_delay=0.25, retries=0)) as f:
+        async with Fetcher(FetchConfig(host_delay=0.25, retries=0, allow_networks=LOOPBACK)) as f:
             await asyncio.gather(*(f.get(site.base + "/a") for _ in range(3)))
 
     asyncio.run(run())
@@ -203,7 +206,8 @@ def test_per_host_delay_spaces_requests(serve) -> None:  # type: ignore[no-untyp
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     """Run the installed entry point (``python -m marsad.cli`` registers late verbs on a second app)."""
     code = "import sys; from marsad.cli import main; sys.argv[0] = 'marsad'; main()"
-    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120)
+    env = {**os.environ, "MARSAD_FETCH_ALLOW_NETWORKS": "127.0.0.1/32"}  # the test servers are on loopback
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120, env=env)
 
 
 def test_watch_file_and_cli(serve, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

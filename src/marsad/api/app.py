@@ -26,7 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from marsad.api import queries
-from marsad.ingest.fetch import fetch_url
+from marsad.ingest.fetch import FetchConfig, fetch_url
 from marsad.ingest.files import iter_payload
 from marsad.pipeline import ingest_documents
 from marsad.search.engine import SearchEngine, open_backend
@@ -114,18 +114,32 @@ class BodyLimit:
         if too_big:
             await self._refuse(send)
             return
+        # Read the body first (at most ``limit`` bytes are ever held): a chunked body that turns out
+        # too large is refused with 413 before the app sees any of it.
+        chunks: list[bytes] = []
         seen = 0
-
-        async def limited() -> Message:
-            nonlocal seen
+        while True:
             msg = await receive()
-            if msg["type"] == "http.request":
-                seen += len(msg.get("body", b""))
-                if seen > self.limit:
-                    raise ApiError(413, "too_large", f"request body over {self.limit} bytes")
-            return msg
+            if msg["type"] != "http.request":
+                break
+            seen += len(msg.get("body", b""))
+            if seen > self.limit:
+                await self._refuse(send)
+                return
+            chunks.append(msg.get("body", b""))
+            if not msg.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        sent = False
 
-        await self.app(scope, limited, send)
+        async def replay() -> Message:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
 
     async def _refuse(self, send: Send) -> None:
         body = json_bytes(error_body(413, "too_large", f"request body over {self.limit} bytes"))
@@ -363,20 +377,19 @@ def create_app(db: str) -> FastAPI:
         token = os.environ.get(TOKEN_ENV, "")
         if not token:
             raise ApiError(403, "ingest_disabled", f"ingest is off: set {TOKEN_ENV} on the server to enable it")
-        given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
-        if not hmac.compare_digest(given.encode(), token.encode()):
+        scheme, _, given = request.headers.get("authorization", "").strip().partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
             raise ApiError(401, "unauthorized", "missing or wrong bearer token")
         when = datetime.now(UTC)
         if body.url is not None:
-            fetched = fetch_url(body.url)
+            fetched = fetch_url(body.url, FetchConfig.from_settings(ctx.settings))
             if not fetched.ok:
                 raise ApiError(502, "fetch_failed", f"{body.url}: {fetched.error or fetched.status}")
-            items = list(iter_payload(fetched.data, fetched.final_url, when,
-                                      fetched.headers.get("content-type"), ctx.settings))
+            items = iter_payload(fetched.data, fetched.final_url, when, fetched.headers.get("content-type"), ctx.settings)
         else:
             assert body.content is not None and body.uri is not None  # checked by the model
-            items = list(iter_payload(body.content.encode("utf-8"), body.uri, when,
-                                      f"{body.content_type}; charset=utf-8", ctx.settings))
+            items = iter_payload(body.content.encode("utf-8"), body.uri, when,
+                                 f"{body.content_type}; charset=utf-8", ctx.settings)
         report = ingest_documents(items, ctx.store(), ctx.settings)
         ctx.engine()  # index the new articles now
         out = report.to_dict()

@@ -51,13 +51,19 @@ EMBEDDING_DIM = 512
 EMBED_BATCH = 32
 
 
+#: Characters of a text the encoder sees: USE is trained on sentences and short paragraphs, and
+#: its cost and memory grow with the input; 1,000 characters hold any headline and a lead.
+EMBED_MAX_CHARS = 1000
+
+
 def embed(texts: Sequence[str]) -> np.ndarray:
-    """Return L2-normalized multilingual USE embeddings, one row per text."""
+    """Return L2-normalized multilingual USE embeddings, one row per text (its first EMBED_MAX_CHARS)."""
     if not texts:
         return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
     parts = []
     for i in range(0, len(texts), EMBED_BATCH):
-        part = np.asarray(_encoder().encode(list(texts[i : i + EMBED_BATCH])), dtype=np.float32)
+        batch = [t[:EMBED_MAX_CHARS] for t in texts[i : i + EMBED_BATCH]]
+        part = np.asarray(_encoder().encode(batch), dtype=np.float32)
         parts.append(part[None, :] if part.ndim == 1 else part)
     mat = np.concatenate(parts)
     norms = np.linalg.norm(mat, axis=1, keepdims=True)

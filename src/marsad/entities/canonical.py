@@ -14,7 +14,7 @@ import gzip
 import hashlib
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -38,6 +38,18 @@ FUZZY_MIN_LETTERS = 4
 _LONG_VOWELS = frozenset("اوي")
 _TOKEN = re.compile(r"[\w\u064B-\u065F\u0670]+|[^\w\s]")
 _SENTENCE_END = frozenset({".", "!", "?", "؟", "…"})
+#: Characters of one article tagged for entities. The longest of SaudiNewsNet's 20,329 articles has
+#: 33,687; a "page" of megabytes is a dump, not an article, and tagging all of it would cost minutes
+#: (about 25 s per MB here). Beyond the cap the article is stored untagged, marked
+#: ``entities_truncated``.
+MAX_TAGGED_CHARS = 200_000
+#: Longest token run tagged as one sentence. ANERcorp sentences average ~30 tokens and rarely pass
+#: 150; a run without end punctuation (a 200,000-word title) is cut so one CRF sequence stays small.
+MAX_SENTENCE_TOKENS = 200
+#: Tokens handed to the tagger at once. Its features cost ~0.5 KB per token; 5,000 tokens is longer
+#: than any real article (so articles are tagged whole, with all their cross-sentence evidence)
+#: and bounds a huge page's tagging memory to a few MB.
+TAG_CHUNK_TOKENS = 5000
 # Proclitics that may be glued to a name: conjunction, then preposition; لل is ل + ال.
 _CONJ = ("و", "ف")
 _PREP = ("ب", "ل", "ك")
@@ -138,12 +150,26 @@ def _sentences(text: str, base: int) -> list[list[_Tok]]:
     cur: list[_Tok] = []
     for m in _TOKEN.finditer(text):
         cur.append(_Tok(m.group(), base + m.start(), base + m.end()))
-        if m.group() in _SENTENCE_END:
+        if m.group() in _SENTENCE_END or len(cur) >= MAX_SENTENCE_TOKENS:
             out.append(cur)
             cur = []
     if cur:
         out.append(cur)
     return out
+
+
+def _chunks(sentences: list[list[_Tok]]) -> Iterator[list[list[_Tok]]]:
+    """Yield runs of consecutive sentences of at most ``TAG_CHUNK_TOKENS`` tokens (one sentence at least)."""
+    run: list[list[_Tok]] = []
+    size = 0
+    for sent in sentences:
+        if run and size + len(sent) > TAG_CHUNK_TOKENS:
+            yield run
+            run, size = [], 0
+        run.append(sent)
+        size += len(sent)
+    if run:
+        yield run
 
 
 def clitic_splits(word: str) -> list[tuple[int, str]]:
@@ -177,7 +203,18 @@ def _original_offset(word: str, norm_chars: int) -> int:
 
 
 def _fields(article: Article) -> list[Field]:
-    return [f for f in (article.title, *article.headings, *article.paragraphs) if f is not None and f.span]
+    """Return the title, headings and paragraphs to tag: the first ``MAX_TAGGED_CHARS`` of them."""
+    out: list[Field] = []
+    size = 0
+    for f in (article.title, *article.headings, *article.paragraphs):
+        if f is None or not f.span:
+            continue
+        if size + len(f.text) > MAX_TAGGED_CHARS:
+            article.extras["entities_truncated"] = True
+            break
+        out.append(f)
+        size += len(f.text)
+    return out
 
 
 def detect_mentions(page_text: str, article: Article) -> list[Mention]:
@@ -190,7 +227,8 @@ def detect_mentions(page_text: str, article: Article) -> list[Mention]:
         sentences.extend(_sentences(page_text[f.span.start : f.span.end], f.span.start))
     if not sentences:
         return []
-    labels = tag_sentences([[t.text for t in s] for s in sentences])
+    # Tagged a bounded run at a time: the tagger's features for a whole 10 MB page would not fit.
+    labels = [lab for run in _chunks(sentences) for lab in tag_sentences([[t.text for t in s] for s in run])]
     ner: list[Mention] = []
     for toks, labs in zip(sentences, labels, strict=True):
         i = 0

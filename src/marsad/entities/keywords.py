@@ -16,6 +16,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from marsad.entities.canonical import MAX_TAGGED_CHARS
 from marsad.models import Article
 from marsad.text.fold import fold_key
 from marsad.text.normalize import clean_display
@@ -117,7 +118,7 @@ def add_keywords(page_text: str, article: Article) -> None:
         ent = entities.get(k)
         out.append({"text": tag.text, "source": "tag", "entity": ent["id"] if ent else None})
     body = "\n".join(x.text for x in (article.title, *article.headings, *article.paragraphs) if x is not None)
-    for phrase, score in keyphrases(body):
+    for phrase, score in keyphrases(body[:MAX_TAGGED_CHARS]):
         k = fold_key(phrase)
         if k in seen:
             continue

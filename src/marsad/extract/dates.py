@@ -69,7 +69,7 @@ _NUMERIC_RE = re.compile(
     r"(?<![\d/.-])(?P<a>\d{1,4})[/.-](?P<b>\d{1,2})[/.-](?P<c>\d{1,4})(?![\d/.-])"
     r"(?:\s*(?:هـ|ه\b)(?P<hijri>)?)?" + _TIME
 )
-_ISO_RE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
+_ISO_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d|$)")
 
 _UNITS: dict[str, tuple[str, int]] = {
     # singular, dual, plural forms → (timedelta keyword, multiplier)
@@ -86,14 +86,58 @@ _RELATIVE_RE = re.compile(rf"(?:منذ|قبل)\s+(?:(?P<n>\d+)\s+)?(?P<u>{_REL_U
 _YESTERDAY_RE = re.compile(r"(?<![\u0621-\u064a])(?:أمس|امس|البارحة)(?![\u0621-\u064a])")
 
 
+#: Longest string read as one date value: the longest real dateline seen is ~60 characters
+#: (weekday, both calendars, time); anything much longer is a field that holds something else.
+MAX_DATE_CHARS = 200
+#: Earliest publication year taken as real: older values are typos or placeholders (0001-01-01).
+MIN_YEAR = 1900
+#: How far past the wall clock a publication time may lie: a zone-less time read in the wrong zone
+#: is off by up to 14 h, and a Hijri date converted by the Umm al-Qura tables by a day.
+MAX_FUTURE = timedelta(days=2)
+
+
 @dataclass(frozen=True, slots=True)
 class FoundDate:
-    """A date found in text: the original string, where it was, the resolved UTC time and how."""
+    """A date found in text: the original string, where it was, the resolved time and how.
+
+    ``when`` keeps the offset the source wrote (``+02:00``), or the reading zone for a time
+    written without one, so the instant and the source's own calendar day are both known.
+    """
 
     original: str
-    utc: datetime
+    when: datetime
     kind: str
     span: Span | None = None
+
+    @property
+    def utc(self) -> datetime:
+        """Return the instant in UTC."""
+        return self.when.astimezone(UTC)
+
+
+def plausible(when: datetime, now: datetime | None = None) -> bool:
+    """Return True for a publication time between ``MIN_YEAR`` and ``MAX_FUTURE`` past ``now``."""
+    limit = (now or datetime.now(UTC)) + MAX_FUTURE
+    if when.year < MIN_YEAR or when.year > limit.year + 1:
+        return False  # checked on the year first: arithmetic near year 1 or 9999 overflows
+    try:
+        return when <= limit and when.astimezone(UTC).year >= MIN_YEAR
+    except (OverflowError, ValueError):
+        return False
+
+
+def resolve(value: str, *, now: datetime | None = None, tz: tzinfo = UTC) -> tuple[datetime | None, str | None]:
+    """Return ``(time, None)`` for a usable publication date, or ``(None, problem)`` why not.
+
+    Problems: ``unparseable`` (no date could be read) and ``out_of_range`` (before ``MIN_YEAR``
+    or in the future): the original string is kept by the caller, never the bad value.
+    """
+    found = parse_date_full(value, now=now, tz=tz)
+    if found is None:
+        return None, "unparseable"
+    if not plausible(found.when):
+        return None, "out_of_range"
+    return found.when, None
 
 
 def to_western_digits(text: str) -> str:
@@ -113,11 +157,10 @@ def _hour(hh: str | None, ampm: str | None) -> int:
 def _make(y: int, mo: int, d: int, m: re.Match[str], tz: tzinfo) -> datetime | None:
     try:
         hh = m.groupdict().get("hh")
-        local = datetime(y, mo, d, _hour(hh, m.groupdict().get("ampm")), int(m.groupdict().get("mi") or 0),
-                         int(m.groupdict().get("ss") or 0), tzinfo=tz)
-    except (ValueError, TypeError):
+        return datetime(y, mo, d, _hour(hh, m.groupdict().get("ampm")), int(m.groupdict().get("mi") or 0),
+                        int(m.groupdict().get("ss") or 0), tzinfo=tz)
+    except (ValueError, TypeError, OverflowError):
         return None
-    return local.astimezone(UTC)
 
 
 def _hijri_to_utc(y: int, mo: int, d: int, tz: tzinfo) -> datetime | None:
@@ -127,7 +170,7 @@ def _hijri_to_utc(y: int, mo: int, d: int, tz: tzinfo) -> datetime | None:
         g = Hijri(y, mo, d).to_gregorian()
     except (ValueError, OverflowError):
         return None
-    return datetime(g.year, g.month, g.day, tzinfo=tz).astimezone(UTC)
+    return datetime(g.year, g.month, g.day, tzinfo=tz)
 
 
 def _candidates(text: str, now: datetime | None, tz: tzinfo) -> list[FoundDate]:
@@ -159,45 +202,58 @@ def _candidates(text: str, now: datetime | None, tz: tzinfo) -> list[FoundDate]:
         for m in _RELATIVE_RE.finditer(text):
             unit, mult = _UNITS[m.group("u")]
             n = int(m.group("n") or 1) * mult
-            dt = (base - timedelta(**{unit: n})).astimezone(UTC)
+            try:
+                dt = base - timedelta(**{unit: n})
+            except OverflowError:
+                continue
             out.append(FoundDate(m.group(), dt, "relative", Span(m.start(), m.end())))
         for m in _YESTERDAY_RE.finditer(text):
-            out.append(FoundDate(m.group(), (base - timedelta(days=1)).astimezone(UTC), "relative", Span(m.start(), m.end())))
+            if base.year > 1:
+                out.append(FoundDate(m.group(), base - timedelta(days=1), "relative", Span(m.start(), m.end())))
     out.sort(key=lambda f: f.span.start if f.span else 0)
     return out
 
 
 def parse_date(value: str, *, now: datetime | None = None, tz: tzinfo = UTC) -> datetime | None:
-    """Resolve one date string (ISO, RFC 822, Arabic, Hijri, relative to ``now``) to UTC, or None.
+    """Resolve one date string (ISO, RFC 822, Arabic, Hijri, relative to ``now``), or None.
 
-    Times without a zone are read in ``tz`` (UTC by default: a page rarely says its zone).
+    The result keeps the offset the string gave; times without a zone are read in ``tz`` (UTC by
+    default: a page rarely says its zone).
     """
     found = parse_date_full(value, now=now, tz=tz)
-    return found.utc if found else None
+    return found.when if found else None
 
 
 def parse_date_full(value: str, *, now: datetime | None = None, tz: tzinfo = UTC) -> FoundDate | None:
     """Like ``parse_date`` but keep the original string and which rule resolved it."""
     text = to_western_digits(value.strip())
-    if not text:
+    if not text or len(text) > MAX_DATE_CHARS:
         return None
-    if _ISO_RE.fullmatch(text):
+    if _ISO_SHAPE.match(text):
+        # Machine-written: either it is a valid ISO 8601 value or it is wrong (2015-02-30,
+        # T25:00); guessing a nearby date from its parts would store a time nobody wrote.
         try:
             dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
-            dt = None
-        if dt is not None:
-            return FoundDate(value.strip(), (dt.replace(tzinfo=tz) if dt.tzinfo is None else dt).astimezone(UTC), "iso")
+            return None
+        return FoundDate(value.strip(), dt.replace(tzinfo=tz) if dt.tzinfo is None else dt, "iso")
     try:
         rfc = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         rfc = None
     if rfc is not None:
-        return FoundDate(value.strip(), (rfc.replace(tzinfo=tz) if rfc.tzinfo is None else rfc).astimezone(UTC), "rfc822")
+        written = re.search(r"(?<!\d)(\d{4})(?!\d)", text)
+        if written and int(written.group(1)) != rfc.year:
+            # email.utils reads years below 100 as 19xx/20xx even when written with four digits (0001).
+            try:
+                rfc = rfc.replace(year=int(written.group(1)))
+            except ValueError:
+                return None
+        return FoundDate(value.strip(), rfc.replace(tzinfo=tz) if rfc.tzinfo is None else rfc, "rfc822")
     cands = _candidates(text, now, tz)
     if cands:
         c = cands[0]
-        return FoundDate(value.strip(), c.utc, c.kind)
+        return FoundDate(value.strip(), c.when, c.kind)
     return _dateparser(value.strip(), now, tz)
 
 
@@ -215,7 +271,7 @@ def _dateparser(value: str, now: datetime | None, tz: tzinfo) -> FoundDate | Non
         return None
     if dt is None or (now is None and _looks_relative(value)):
         return None  # a relative phrase without a crawl time means nothing
-    return FoundDate(value, dt.astimezone(UTC), "dateparser")
+    return FoundDate(value, dt, "dateparser")
 
 
 def _looks_relative(value: str) -> bool:
@@ -237,4 +293,4 @@ def find_date(text: str, *, now: datetime | None = None, tz: tzinfo = UTC) -> Fo
     if chosen.span is None:
         return chosen
     # Spans were computed on the digit-normalized text, which has the same length as the original.
-    return FoundDate(chosen.span.slice(text), chosen.utc, chosen.kind, chosen.span)
+    return FoundDate(chosen.span.slice(text), chosen.when, chosen.kind, chosen.span)

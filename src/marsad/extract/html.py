@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from marsad.errors import RejectedInput
-from marsad.extract.dates import find_date, parse_date
+from marsad.extract.dates import find_date, plausible, resolve
 from marsad.extract.plaintext import parse_text
 from marsad.models import Article, Field, Page, RawDocument, Span
 from marsad.text.normalize import arabic_ratio, clean_display, normalize_text
@@ -99,6 +99,7 @@ def _extract(html: str, url: str | None) -> tuple[str, HtmlMeta, str, str | None
     if tree is None:
         raise RejectedInput("bad_html", "no HTML tree could be built")
     html_lang = tree.get("lang") or tree.get("xml:lang")
+    stamp = published_time(tree)
     try:
         doc = trafilatura.bare_extraction(
             tree,
@@ -112,7 +113,7 @@ def _extract(html: str, url: str | None) -> tuple[str, HtmlMeta, str, str | None
         raise RejectedInput("bad_html", f"trafilatura failed: {type(exc).__name__}: {exc}") from exc
     body = (getattr(doc, "text", None) or "").strip() if doc is not None else ""
     if doc is not None and len(body) >= MIN_EXTRACTED_CHARS:
-        return body, _meta(doc), "trafilatura", html_lang
+        return body, _with_time(_meta(doc), stamp), "trafilatura", html_lang
     # Fallback: trafilatura's baseline (article/paragraph/body text) on a fresh tree, metadata apart.
     fresh = load_html(html)
     if fresh is None:
@@ -125,10 +126,46 @@ def _extract(html: str, url: str | None) -> tuple[str, HtmlMeta, str, str | None
         raise RejectedInput("bad_html", f"fallback extraction failed: {exc}") from exc
     base_text = (base_text or "").strip()
     if len(base_text) > len(body):
-        return base_text, _meta(meta_doc), "fallback", html_lang
+        return base_text, _with_time(_meta(meta_doc), stamp), "fallback", html_lang
     if not body:
         raise RejectedInput("no_article", "no main text found in the HTML")
-    return body, _meta(doc if doc is not None else meta_doc), "trafilatura", html_lang
+    return body, _with_time(_meta(doc if doc is not None else meta_doc), stamp), "trafilatura", html_lang
+
+
+#: Head fields that carry an article's publication time (Open Graph, schema.org microdata, Dublin
+#: Core and common CMS names), in order of trust. trafilatura keeps only their day; Marsad keeps
+#: the time and the offset, so an article published at 01:59+02:00 stays on its own day.
+_TIME_FIELDS = ("article:published_time", "og:published_time", "datepublished", "pubdate", "publishdate",
+                "dc.date.issued", "dcterms.created", "sailthru.date", "parsely-pub-date")
+_HAS_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+#: Largest JSON-LD block read for ``datePublished`` (real ones are a few KB).
+_JSONLD_MAX_CHARS = 100_000
+
+
+def published_time(tree: Any) -> str | None:
+    """Return the publication timestamp (with its time of day) from the page head or JSON-LD, or None."""
+    found: dict[str, str] = {}
+    for el in tree.iterfind(".//meta"):
+        key = (el.get("property") or el.get("name") or el.get("itemprop") or "").strip().lower()
+        value = (el.get("content") or "").strip()
+        if key in _TIME_FIELDS and _HAS_TIME.match(value):
+            found.setdefault(key, value)
+    for key in _TIME_FIELDS:
+        if key in found:
+            return found[key]
+    for script in tree.iterfind(".//script[@type='application/ld+json']"):
+        text = (script.text or "")[:_JSONLD_MAX_CHARS]
+        m = re.search(r'"datePublished"\s*:\s*"([^"]{10,40})"', text)
+        if m and _HAS_TIME.match(m.group(1)):
+            return m.group(1)
+    return None
+
+
+def _with_time(meta: HtmlMeta, stamp: str | None) -> HtmlMeta:
+    """Use the head's full timestamp as the date when it is the same day trafilatura found (or it found none)."""
+    if stamp and (meta.date is None or meta.date[:10] == stamp[:10]):
+        meta.date = stamp
+    return meta
 
 
 @functools.cache
@@ -247,22 +284,22 @@ def _apply_metadata(article: Article, meta: HtmlMeta, text: str, *, first: bool,
 def _apply_date(article: Article, meta_date: str | None, text: str, now: datetime) -> None:
     """Set the date: a labelled date line first, then a dateline near the top agreeing with the meta date."""
     if article.date is not None:
-        article.date_utc = parse_date(article.date.text, now=now)
-        if article.date_utc is not None:
+        article.published, article.date_problem = resolve(article.date.text, now=now)
+        if article.published is not None:
             return
-    meta_utc = parse_date(meta_date, now=now) if meta_date else None
+    meta_when, meta_problem = resolve(meta_date, now=now) if meta_date else (None, None)
     start = article.span.start if article.span else 0
     window = text[start : start + DATELINE_WINDOW]
     found = find_date(window, now=now)
-    if found is not None and found.span is not None and (
-        meta_utc is None or found.utc.date() == meta_utc.date()
+    if found is not None and found.span is not None and plausible(found.when) and (
+        meta_when is None or found.when.date() == meta_when.date()
     ):
         article.date = Field(found.original, Span(start + found.span.start, start + found.span.end))
-        article.date_utc = found.utc
+        article.published, article.date_problem = found.when, None
         return
     if meta_date:
         article.date = Field(meta_date, None)
-        article.date_utc = meta_utc
+        article.published, article.date_problem = meta_when, meta_problem
 
 
 _BLOCK_TAGS = ("p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "blockquote", "section", "article")

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import html
-from datetime import UTC, datetime
 from typing import Any
 
 from marsad.errors import RejectedInput
+from marsad.extract.dates import resolve
 from marsad.extract.plaintext import parse_text
 from marsad.models import Article, Field, Page, RawDocument, Span
 from marsad.text.normalize import clean_display
@@ -21,15 +21,6 @@ def _str(record: dict[str, Any], *keys: str) -> str | None:
         if isinstance(v, str) and v.strip():
             return v.strip()
     return None
-
-
-def parse_date(value: str) -> datetime | None:
-    """Parse an ISO-like date string; naive times are taken as UTC (SaudiNewsNet gives no zone)."""
-    try:
-        dt = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
 
 
 def parse_record(raw: RawDocument, settings: dict[str, Any] | None = None) -> Page:
@@ -80,7 +71,8 @@ def parse_record(raw: RawDocument, settings: dict[str, Any] | None = None) -> Pa
     date = _str(record, *_DATE_KEYS)
     if date:
         merged.date = Field(date, None)
-        merged.date_utc = parse_date(date)
+        # Relative phrases ("yesterday") are not resolved: a record's file time is not its crawl time.
+        merged.published, merged.date_problem = resolve(date)
     merged.language = "ar"
     merged.span = Span(0, len(text))
     page.articles = [merged]

@@ -40,7 +40,10 @@ def looks_like_feed(data: bytes) -> bool:
 def _iso(struct: Any) -> str | None:
     if not struct:
         return None
-    return datetime.fromtimestamp(calendar.timegm(struct), tz=UTC).isoformat()
+    try:
+        return datetime.fromtimestamp(calendar.timegm(struct), tz=UTC).isoformat()
+    except (OverflowError, ValueError, OSError, TypeError):
+        return None  # a year feedparser read but datetime cannot hold (0001, 9999 with an offset)
 
 
 def parse_feed(data: bytes, uri: str) -> tuple[list[FeedEntry], str | None]:
@@ -62,8 +65,8 @@ def parse_feed(data: bytes, uri: str) -> tuple[list[FeedEntry], str | None]:
             "url": e.get("link"),
             "source": feed_title,
             "author": e.get("author"),
-            "date": _iso(e.get("published_parsed") or e.get("updated_parsed")),
-            "date_original": e.get("published") or e.get("updated"),
+            # The date as written keeps its offset (feedparser's parsed form is UTC only).
+            "date": e.get("published") or e.get("updated") or _iso(e.get("published_parsed") or e.get("updated_parsed")),
             "tags": [t.get("term") for t in e.get("tags", []) if t.get("term")],
             "feed": uri,
         }

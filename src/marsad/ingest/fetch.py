@@ -8,6 +8,7 @@ is a ``FetchResult`` with an ``error``, never an exception.
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +17,7 @@ from urllib.robotparser import RobotFileParser
 
 import httpx
 
+from marsad.ingest.guard import AddressGuard, GuardedTransport, parse_allow
 from marsad.models import RawDocument
 from marsad.settings import default
 
@@ -50,6 +52,17 @@ class FetchConfig:
     max_connections: int = DEFAULT_MAX_CONNECTIONS
     max_bytes: int = int(default("max_document_bytes"))
     user_agent: str = USER_AGENT
+    #: Hosts or networks reachable although not public (see the ``fetch_allow_networks`` setting).
+    allow_networks: tuple[str, ...] = ()
+
+    @classmethod
+    def from_settings(cls, settings: dict[str, Any], **kwargs: Any) -> FetchConfig:
+        """Return a config whose allow-list and size cap come from the settings."""
+        return cls(
+            allow_networks=parse_allow(str(settings.get("fetch_allow_networks", ""))),
+            max_bytes=int(settings.get("max_document_bytes", default("max_document_bytes"))),
+            **kwargs,
+        )
 
 
 @dataclass(slots=True)
@@ -117,12 +130,13 @@ class Fetcher:
 
     def __init__(self, config: FetchConfig | None = None, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.config = config or FetchConfig()
+        self.guard = AddressGuard(self.config.allow_networks)
         self._client = httpx.AsyncClient(
             timeout=self.config.timeout,
             follow_redirects=True,
             max_redirects=MAX_REDIRECTS,
             headers={"User-Agent": self.config.user_agent, "Accept-Encoding": "gzip, deflate"},
-            transport=transport,
+            transport=transport or GuardedTransport(self.guard, self.config.max_connections),
             trust_env=False,
         )
         self._slots = asyncio.Semaphore(self.config.max_connections)
@@ -144,6 +158,21 @@ class Fetcher:
         if key not in self._gates:
             self._gates[key] = _HostGate(self.config.host_delay)
         return self._gates[key]
+
+    async def refused(self, url: str) -> str | None:
+        """Return why ``url``'s host may not be fetched (not a public address), or None.
+
+        Checked up front for a clear error; the connection itself is checked again at connect
+        time on every hop (``GuardedBackend``), which is what actually keeps fetches out.
+        """
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(host, parts.port or 0, type=socket.SOCK_STREAM)
+        except OSError:
+            return None  # unresolvable: the fetch fails with its own connection error
+        bad = sorted({str(i[4][0]) for i in infos if not self.guard.allows(host, str(i[4][0]))})
+        return f"blocked_address: {host} resolves to {', '.join(bad)}, not a public address" if bad else None
 
     async def allowed(self, url: str) -> bool:
         """Return True if the host's robots.txt lets our user agent fetch ``url`` (RFC 9309 rules)."""
@@ -173,6 +202,9 @@ class Fetcher:
         respect_robots: bool = False,
     ) -> FetchResult:
         """Fetch ``url`` (conditionally when an ETag/Last-Modified is given); never raises."""
+        refused = await self.refused(url)
+        if refused:
+            return FetchResult(url, url, error=refused)
         if respect_robots and not await self.allowed(url):
             return FetchResult(url, url, error="robots_disallowed")
         headers: dict[str, str] = {}

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import glob
 import io
-import json
 import os
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -17,10 +16,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, cast
 
-import ijson
-
 from marsad.errors import InputError
 from marsad.ingest.feeds import iter_feed, looks_like_feed
+from marsad.ingest.records import iter_records
 from marsad.ingest.warc import is_warc_name, iter_warc
 from marsad.models import RawDocument, Rejection
 from marsad.settings import default
@@ -75,39 +73,56 @@ def iter_documents(specs: Iterable[str], settings: dict[str, Any] | None = None)
 
 
 def iter_file(path: Path, settings: dict[str, Any]) -> Iterator[Item]:
-    """Yield the documents of one file (a page, a zip, or a JSON/JSONL file of records)."""
+    """Yield the documents of one file (a page, a zip, or a JSON/JSONL file of records).
+
+    Whatever goes wrong while the file is read ends as a recorded rejection of that file: the
+    documents already yielded stay, and the run goes on with the next file.
+    """
     uri = str(path)
     try:
-        size = path.stat().st_size
-        if zipfile.is_zipfile(path):
-            yield from _iter_zip(path, settings)
-            return
-        if path.name.lower().endswith(RECORD_SUFFIXES):
-            with path.open("rb") as fh:
-                yield from iter_records(fh, uri, _mtime(path), settings)
-            return
-        limit = int(settings.get("max_document_bytes", default("max_document_bytes")))
-        if is_warc_name(path):
-            with path.open("rb") as fh:
-                yield from iter_warc(fh, uri, limit)
-            return
-        if size > limit:
-            yield Rejection(uri, "too_large", f"{size} bytes exceeds max_document_bytes={limit}")
-            return
-        data = path.read_bytes()
-        name = path.name.lower()
-        if name.endswith(FEED_SUFFIXES) or (data.lstrip().startswith(b"<?xml") and looks_like_feed(data)):
-            yield from iter_feed(data, uri, _mtime(path))
-            return
-        yield RawDocument(data, uri, fetched_at=_mtime(path))
+        yield from _iter_file(path, uri, settings)
     except OSError as exc:
         yield Rejection(uri, "unreadable", exc.strerror or str(exc))
+    except Exception as exc:  # a reader's bug or an input no reader foresaw must not stop the run
+        yield Rejection(uri, "unreadable", f"{type(exc).__name__}: {exc}"[:500])
+
+
+def _iter_file(path: Path, uri: str, settings: dict[str, Any]) -> Iterator[Item]:
+    size = path.stat().st_size
+    if zipfile.is_zipfile(path):
+        yield from _iter_zip(path, settings)
+        return
+    if path.name.lower().endswith(RECORD_SUFFIXES):
+        with path.open("rb") as fh:
+            yield from iter_records(fh, uri, _mtime(path), settings)
+        return
+    limit = int(settings.get("max_document_bytes", default("max_document_bytes")))
+    if is_warc_name(path):
+        with path.open("rb") as fh:
+            yield from iter_warc(fh, uri, limit)
+        return
+    if size > limit:
+        yield Rejection(uri, "too_large", f"{size} bytes exceeds max_document_bytes={limit}")
+        return
+    data = path.read_bytes()
+    name = path.name.lower()
+    if name.endswith(FEED_SUFFIXES) or (data.lstrip().startswith(b"<?xml") and looks_like_feed(data)):
+        yield from iter_feed(data, uri, _mtime(path))
+        return
+    yield RawDocument(data, uri, fetched_at=_mtime(path))
 
 
 def iter_payload(data: bytes, uri: str, when: datetime, content_type: str | None = None,
                  settings: dict[str, Any] | None = None) -> Iterator[Item]:
     """Yield the documents of one payload held in memory: a feed's entries, JSON records, or one page."""
     cfg = settings or {}
+    try:
+        yield from _iter_payload(data, uri, when, content_type, cfg)
+    except Exception as exc:  # as in iter_file: one bad payload is a rejection, never a crash
+        yield Rejection(uri, "unreadable", f"{type(exc).__name__}: {exc}"[:500])
+
+
+def _iter_payload(data: bytes, uri: str, when: datetime, content_type: str | None, cfg: dict[str, Any]) -> Iterator[Item]:
     ctype = (content_type or "").split(";")[0].strip().lower()
     head = data.lstrip()[:1]
     if ctype in FEED_TYPES or ((ctype.endswith("xml") or head == b"<") and looks_like_feed(data)):
@@ -151,15 +166,25 @@ def _iter_zip(path: Path, settings: dict[str, Any]) -> Iterator[Item]:
             try:
                 with zf.open(info) as member:
                     if info.filename.lower().endswith(RECORD_SUFFIXES):
-                        when = datetime(*info.date_time, tzinfo=UTC)
+                        when = _zip_time(info, path)
                         yield from iter_records(cast(IO[bytes], _Bounded(member, info.file_size)), uri, when, settings)
                     elif info.file_size > doc_limit:
                         yield Rejection(uri, "too_large", f"{info.file_size} bytes exceeds max_document_bytes={doc_limit}")
                     else:
                         data = member.read(doc_limit + 1)
-                        yield RawDocument(data, uri, fetched_at=datetime(*info.date_time, tzinfo=UTC))
+                        yield RawDocument(data, uri, fetched_at=_zip_time(info, path))
             except (zipfile.BadZipFile, OSError, RuntimeError, EOFError) as exc:
                 yield Rejection(uri, "bad_zip", str(exc))
+            except Exception as exc:  # one unreadable member; the archive's other members go on
+                yield Rejection(uri, "unreadable", f"{type(exc).__name__}: {exc}"[:500])
+
+
+def _zip_time(info: zipfile.ZipInfo, path: Path) -> datetime:
+    """Return a member's modification time, or the archive's when the DOS date is invalid (e.g. 0)."""
+    try:
+        return datetime(*info.date_time, tzinfo=UTC)
+    except (ValueError, TypeError):
+        return _mtime(path)
 
 
 class _Bounded(io.RawIOBase):
@@ -167,10 +192,24 @@ class _Bounded(io.RawIOBase):
 
     def __init__(self, inner: IO[bytes], limit: int) -> None:
         self._inner = inner
+        self._limit = limit
         self._left = limit
 
     def readable(self) -> bool:
         return True
+
+    def seekable(self) -> bool:
+        return self._inner.seekable()
+
+    def tell(self) -> int:
+        return self._limit - self._left
+
+    def seek(self, pos: int, whence: int = 0) -> int:
+        # Only rewinds are asked for (a JSON array re-read by a second parser).
+        target = pos if whence == io.SEEK_SET else self.tell() + pos
+        self._inner.seek(target)
+        self._left = self._limit - target
+        return target
 
     def readinto(self, b: Any) -> int:
         if self._left <= 0:
@@ -180,86 +219,3 @@ class _Bounded(io.RawIOBase):
         view[: len(data)] = data
         self._left -= len(data)
         return len(data)
-
-
-def _first_byte(fh: IO[bytes]) -> tuple[bytes, IO[bytes]]:
-    buffered = fh if isinstance(fh, io.BufferedReader) else io.BufferedReader(cast(io.RawIOBase, fh))
-    head = buffered.peek(64)[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
-    return head[:1], buffered
-
-
-def iter_records(fh: IO[bytes], uri: str, when: datetime, settings: dict[str, Any]) -> Iterator[Item]:
-    """Stream article records from a JSON array, a single JSON object, or JSON Lines."""
-    first, stream = _first_byte(fh)
-    if not first:
-        yield Rejection(uri, "empty", "no content")
-        return
-    if first == b"[":
-        yield from _iter_json_array(stream, uri, when)
-    elif first == b"{":
-        yield from _iter_json_lines(stream, uri, when, settings)
-    else:
-        yield Rejection(uri, "invalid_json", "expected a JSON array, object or JSON Lines")
-
-
-def _record_doc(record: Any, uri: str, when: datetime) -> Item:
-    if not isinstance(record, dict):
-        return Rejection(uri, "invalid_record", f"expected an object, got {type(record).__name__}")
-    data = json.dumps(record, ensure_ascii=False, sort_keys=True, default=str).encode("utf-8")
-    url = record.get("url") if isinstance(record.get("url"), str) else None
-    return RawDocument(data, url or uri, fetched_at=when, content_type="application/json", record=record)
-
-
-def _iter_json_array(stream: IO[bytes], uri: str, when: datetime) -> Iterator[Item]:
-    index = 0
-    try:
-        for index, record in enumerate(ijson.items(stream, "item", use_float=True)):
-            yield _record_doc(record, f"{uri}#{index}", when)
-    except ijson.JSONError as exc:
-        yield Rejection(uri, "invalid_json", f"after {index} records: {exc}")
-
-
-def _iter_json_lines(stream: IO[bytes], uri: str, when: datetime, settings: dict[str, Any]) -> Iterator[Item]:
-    limit = int(settings.get("max_record_bytes", default("max_record_bytes")))
-    buffered: list[bytes] = []
-    lineno = 0
-    for lineno, line in enumerate(stream, start=1):
-        if len(line) > limit:
-            yield Rejection(f"{uri}:{lineno}", "too_large", f"line of {len(line)} bytes exceeds {limit}")
-            continue
-        buffered.append(line)
-        if lineno == 1:
-            continue
-        if lineno == 2:
-            # Decide between JSON Lines and one pretty-printed object: the first line alone must parse.
-            try:
-                first = json.loads(buffered[0])
-            except ValueError:
-                rest = b"".join(buffered) + stream.read(limit)
-                yield from _whole_object(rest, uri, when)
-                return
-            yield _record_doc(first, f"{uri}:1", when)
-        yield from _json_line(line, f"{uri}:{lineno}", when)
-    if lineno == 1:
-        yield from _whole_object(buffered[0], uri, when)
-
-
-def _json_line(line: bytes, uri: str, when: datetime) -> Iterator[Item]:
-    if not line.strip():
-        return
-    try:
-        yield _record_doc(json.loads(line), uri, when)
-    except ValueError as exc:
-        yield Rejection(uri, "invalid_json", str(exc))
-
-
-def _whole_object(data: bytes, uri: str, when: datetime) -> Iterator[Item]:
-    try:
-        obj = json.loads(data)
-    except ValueError as exc:
-        yield Rejection(uri, "invalid_json", str(exc))
-        return
-    articles = obj.get("articles") if isinstance(obj, dict) else None
-    items: list[Any] = articles if isinstance(articles, list) else [obj]
-    for i, rec in enumerate(items):
-        yield _record_doc(rec, uri if len(items) == 1 else f"{uri}#{i}", when)

@@ -169,7 +169,7 @@ async def _poll_feed(spec: FeedSpec, fetcher: Fetcher, state: WatchState) -> tup
         return out, []
     try:
         entries, _ = parse_feed(res.data, res.final_url)
-    except ValueError as exc:
+    except Exception as exc:  # one broken feed is an outcome of this round, never the monitor's end
         out.error = f"invalid_feed: {exc}"[:200]
         return out, []
     out.parsed = True

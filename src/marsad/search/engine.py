@@ -147,7 +147,7 @@ class SearchEngine:
                     rows = self.store.articles_after(wm, batch)
                     if not rows:
                         break
-                    self.backend.add([make_doc(r["id"], r["source"], r["title"], r["date"], r["text"]) for r in rows])
+                    self.backend.add([make_doc(r["id"], r["source"], r["title"], r.get("day") or r["date"], r["text"]) for r in rows])
                     added += len(rows)
                     wm = int(rows[-1]["id"])
             finally:
@@ -163,7 +163,7 @@ class SearchEngine:
             if not ids:
                 break
             rows = self.store.article_texts(ids)
-            self.backend.add([make_doc(r["id"], r["source"], r["title"], r["date"], r["text"]) for r in rows])
+            self.backend.add([make_doc(r["id"], r["source"], r["title"], r.get("day") or r["date"], r["text"]) for r in rows])
             added += len(rows)
             if len(rows) < len(ids):  # ids without an article row (never expected): stop rather than loop
                 break

@@ -29,7 +29,6 @@ from marsad.search.tantivy_backend import DAY_FACET_SIZE, FACET_SIZE, FOLD_PROCL
 
 try:  # psycopg is in the optional "scale" extra, like the PostgreSQL store
     import psycopg
-    from psycopg.rows import dict_row
 except ImportError:  # pragma: no cover - exercised only without the extra
     psycopg = None  # type: ignore[assignment]
 
@@ -149,7 +148,9 @@ class PostgresBackend:
 
     def _conn(self) -> psycopg.Connection[dict[str, Any]]:
         if self._pg is None or self._pg.closed:
-            self._pg = psycopg.connect(self.url, autocommit=True, row_factory=dict_row)
+            from marsad.store.postgres import pg_connect
+
+            self._pg = pg_connect(self.url)
         return self._pg
 
     def _one(self, sql: str, args: Sequence[Any] = ()) -> dict[str, Any] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from marsad.errors import StoreError
 from marsad.store.base import AddResult, ArticleRow, Store
 from marsad.store.retry import is_retryable, run_transaction
 from marsad.store.sqlite import SQLiteStore
@@ -26,8 +27,18 @@ def is_postgres_url(location: str) -> bool:
     return location.startswith(POSTGRES_SCHEMES)
 
 
+def check_location(location: str) -> str:
+    """Return ``location`` if a store can be kept there; raise StoreError for an empty or in-memory one."""
+    if not location.strip():
+        raise StoreError("no store given: --db (or MARSAD_DB) is empty; name a SQLite file or a postgresql:// URL")
+    if location.strip() == ":memory:" or location.startswith("file::memory:") or "mode=memory" in location:
+        raise StoreError(f"{location!r} is an in-memory store and keeps nothing after the command; name a SQLite file")
+    return location
+
+
 def open_store(location: str) -> Store:
     """Open the store at ``location``: a SQLite file path, or a postgresql:// URL."""
+    check_location(location)
     if is_postgres_url(location):
         # Imported here so that SQLite users never need psycopg installed.
         from marsad.store.postgres import PostgresStore

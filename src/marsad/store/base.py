@@ -24,6 +24,16 @@ class ArticleRow:
         return {"id": self.id, "url": self.url, "source": self.source, "title": self.title, "date": self.date}
 
 
+#: Characters of a rejection's detail kept (an error message, not a copy of the input).
+DETAIL_CHARS = 2000
+
+
+def rejection_detail(rejection: Rejection) -> str:
+    """Return the stored detail of a rejection: which item (the last one seen) and what was wrong."""
+    text = f"{rejection.item}: {rejection.detail}" if rejection.item else rejection.detail
+    return text[:DETAIL_CHARS]
+
+
 @dataclass(slots=True)
 class AddResult:
     """What storing one page did."""
@@ -49,8 +59,8 @@ class Store(Protocol):
     def add_page(self, page: Page, uri: str | None = None) -> AddResult:
         """Store a page and its articles once."""
 
-    def add_rejection(self, rejection: Rejection) -> None:
-        """Record a rejection."""
+    def add_rejection(self, rejection: Rejection, count: int = 1) -> None:
+        """Record ``count`` rejections of one source for one reason (one row per source and reason)."""
 
     def articles(self, limit: int | None = None, offset: int = 0, source: str | None = None) -> list[ArticleRow]:
         """List stored articles."""

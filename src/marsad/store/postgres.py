@@ -26,9 +26,9 @@ from typing import Any
 
 from marsad.errors import StoreError
 from marsad.models import Page, Rejection
-from marsad.store.base import AddResult, ArticleRow
+from marsad.store.base import AddResult, ArticleRow, rejection_detail
 from marsad.store.retry import RETRY_PAUSE, is_retryable
-from marsad.store.sqlite import ENTITY_TYPES, STORY_TOP_ENTITIES, _recent
+from marsad.store.sqlite import ENTITY_TYPES, STORY_TOP_ENTITIES, _recent, _utc
 from marsad.text.normalize import NORMALIZER_VERSION
 
 try:  # psycopg is in the optional "scale" extra; importing this module without it gives a clear error
@@ -42,8 +42,6 @@ except ImportError:  # pragma: no cover - exercised only without the extra
 _LOCK_KEY = int.from_bytes(b"marsad", "big")
 #: Rows fetched per round trip when streaming every article (keyset paging; bounded memory).
 _STREAM_PAGE = 1000
-#: Rejection details are cut to this many characters, as in the SQLite store.
-_DETAIL_CHARS = 2000
 #: Times one page is tried again after a deadlock or serialization failure with another writer.
 #: Each retry first commits the batch so far, which lets the other writer finish, so one retry
 #: normally suffices; a few more cover cycles of more than two writers.
@@ -197,6 +195,13 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX search_docs_tsv ON search_docs USING GIN (tsv);
     CREATE INDEX search_docs_dayn ON search_docs(dayn);
     """,
+    # 7: each article's publication day in its source's own calendar (the instant stays in ``date``,
+    # UTC, for ordering); older rows get the UTC day they had.
+    """
+    ALTER TABLE articles ADD COLUMN day TEXT;
+    UPDATE articles SET day = substr(date, 1, 10) WHERE date ~ '^[0-9]{4}-';
+    CREATE INDEX articles_day ON articles(day);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 #: The migration that adds the search table.
@@ -227,6 +232,16 @@ def _redacted(url: str) -> str:
     return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", url)
 
 
+#: Seconds allowed to open a connection, handshake included. A server on loopback or a LAN answers
+#: in milliseconds; without a limit a listener that is not PostgreSQL held the open for 130 s.
+CONNECT_TIMEOUT = 10
+
+
+def pg_connect(url: str) -> psycopg.Connection[dict[str, Any]]:
+    """Open an autocommit connection with dict rows and the connect timeout."""
+    return psycopg.connect(url, autocommit=True, row_factory=dict_row, connect_timeout=CONNECT_TIMEOUT)
+
+
 class PostgresStore:
     """Marsad's PostgreSQL store (autocommit outside explicit transactions, schema migrated on open)."""
 
@@ -235,7 +250,7 @@ class PostgresStore:
             raise StoreError("the PostgreSQL store needs psycopg: pip install 'marsad[scale]'")
         self.url = url
         try:
-            self.pg: psycopg.Connection[dict[str, Any]] = psycopg.connect(url, autocommit=True, row_factory=dict_row)
+            self.pg: psycopg.Connection[dict[str, Any]] = pg_connect(url)
             # Partitions are created on a second connection so that DDL never waits on this one's transaction.
             self._ddl: psycopg.Connection[dict[str, Any]] | None = None
             self._migrate()
@@ -367,6 +382,9 @@ class PostgresStore:
                     attempt += 1
                     self._retry_page(outer, attempt)
                     continue
+                if self.pg.closed or (isinstance(exc, psycopg.OperationalError) and not is_retryable(exc)):
+                    # The server or the connection failed, not this page: the batch is lost, stop with the cause.
+                    raise StoreError(f"store {_redacted(self.url)}: {exc}".strip()) from exc
                 raise
             self.pg.execute("RELEASE SAVEPOINT add_page")
             if not outer:
@@ -457,9 +475,9 @@ class PostgresStore:
             self._ensure_month(month)
             d = article.to_dict()
             self.pg.execute(
-                "INSERT INTO articles(id, month, content_key, page_id, position, url, source, title, date,"
+                "INSERT INTO articles(id, month, content_key, page_id, position, url, source, title, date, day,"
                 " date_original, author, language, text, data, ingested_at)"
-                " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
+                " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
                 (
                     aid,
                     month,
@@ -469,7 +487,8 @@ class PostgresStore:
                     _t(article.url),
                     _t(d["source"]),
                     _t(d["title"]),
-                    _t(d["date"]),
+                    _utc(article),
+                    d["day"],
                     _t(d["date_original"]),
                     _t(d["author"]),
                     article.language,
@@ -489,7 +508,7 @@ class PostgresStore:
             self.pg.execute(
                 "INSERT INTO search_docs(article_id, source, day, dayn, tsv) VALUES (%s,%s,%s,%s,%s::tsvector)"
                 " ON CONFLICT (article_id) DO NOTHING",
-                search_row(aid, d["source"], d["title"], d["date"], article.text),
+                search_row(aid, d["source"], d["title"], d["day"], article.text),
             )
             ids.append(aid)
         return AddResult(page_id=page_id, new_page=True, article_ids=ids, duplicates=dups)
@@ -499,7 +518,7 @@ class PostgresStore:
     def _side(self) -> psycopg.Connection[dict[str, Any]]:
         """Return the autocommit side connection (partition DDL, the entity dictionary)."""
         if self._ddl is None:
-            self._ddl = psycopg.connect(self.url, autocommit=True, row_factory=dict_row)
+            self._ddl = pg_connect(self.url)
         return self._ddl
 
     def _resolve_entities(self, mentions: list[dict[str, Any]]) -> None:
@@ -606,9 +625,9 @@ class PostgresStore:
         out["timeline"] = [
             {"date": r["day"], "mentions": int(r["n"])}
             for r in self.pg.execute(
-                "SELECT substr(coalesce(a.date, a.ingested_at), 1, 10) AS day, count(*) AS n FROM mentions m"
+                "SELECT coalesce(a.day, substr(a.ingested_at, 1, 10)) AS day, count(*) AS n FROM mentions m"
                 " JOIN articles a ON a.id = m.article_id WHERE m.entity_id=%s GROUP BY 1"
-                ' ORDER BY substr(coalesce(a.date, a.ingested_at), 1, 10) COLLATE "C"',
+                ' ORDER BY coalesce(a.day, substr(a.ingested_at, 1, 10)) COLLATE "C"',
                 (entity_id,),
             )
         ]
@@ -699,12 +718,12 @@ class PostgresStore:
         )
         return [int(r["article_id"]) for r in rows]
 
-    def add_rejection(self, rejection: Rejection) -> None:
-        """Record why an input was not stored (one row per input and reason)."""
+    def add_rejection(self, rejection: Rejection, count: int = 1) -> None:
+        """Record why an input was not stored (one row per input and reason, with a count)."""
         self.pg.execute(
-            "INSERT INTO rejections(uri, reason, detail, at) VALUES (%s,%s,%s,%s) ON CONFLICT (uri, reason)"
-            " DO UPDATE SET detail=excluded.detail, at=excluded.at, times=rejections.times+1",
-            (_t(rejection.source), rejection.reason, _t(rejection.detail[:_DETAIL_CHARS]), _now()),
+            "INSERT INTO rejections(uri, reason, detail, at, times) VALUES (%s,%s,%s,%s,%s) ON CONFLICT (uri, reason)"
+            " DO UPDATE SET detail=excluded.detail, at=excluded.at, times=rejections.times+excluded.times",
+            (_t(rejection.source), rejection.reason, _t(rejection_detail(rejection)), _now(), count),
         )
 
     # -- reading ---------------------------------------------------------------------------------
@@ -799,9 +818,9 @@ class PostgresStore:
         self.pg.execute("INSERT INTO meta VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value=excluded.value", (key, value))
 
     def article_texts(self, ids: Sequence[int]) -> list[dict[str, Any]]:
-        """Return ``{"id", "url", "source", "title", "date", "text"}`` for the given ids, in id order."""
+        """Return ``{"id", "url", "source", "title", "date", "day", "text"}`` for the given ids, in id order."""
         rows = self.pg.execute(
-            "SELECT id, url, source, title, date, text FROM articles WHERE id = ANY(%s) ORDER BY id", (sorted(set(ids)),)
+            "SELECT id, url, source, title, date, day, text FROM articles WHERE id = ANY(%s) ORDER BY id", (sorted(set(ids)),)
         )
         return [{**r, "id": int(r["id"])} for r in rows]
 
@@ -1036,9 +1055,9 @@ class PostgresStore:
         return self._scalar(sql, args)
 
     def articles_after(self, after_id: int, limit: int) -> list[dict[str, Any]]:
-        """Return id, url, source, title, date and text of articles with id > ``after_id``, in id order."""
+        """Return id, url, source, title, date, day and text of articles with id > ``after_id``, in id order."""
         rows = self.pg.execute(
-            "SELECT id, url, source, title, date, text FROM articles WHERE id > %s ORDER BY id LIMIT %s", (after_id, limit)
+            "SELECT id, url, source, title, date, day, text FROM articles WHERE id > %s ORDER BY id LIMIT %s", (after_id, limit)
         )
         return [{**r, "id": int(r["id"])} for r in rows]
 

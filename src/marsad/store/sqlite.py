@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 from collections.abc import Iterator, Sequence
@@ -10,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from marsad.errors import StoreError
-from marsad.models import Page, Rejection
-from marsad.store.base import AddResult, ArticleRow
+from marsad.models import Article, Page, Rejection
+from marsad.store.base import AddResult, ArticleRow, rejection_detail
 from marsad.text.normalize import NORMALIZER_VERSION
 
 # Each entry upgrades the schema by one version; PRAGMA user_version records where a file is.
@@ -138,6 +139,13 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE IF NOT EXISTS watch_seen (feed_url TEXT NOT NULL, entry_id TEXT NOT NULL,
         seen_at TEXT NOT NULL, PRIMARY KEY (feed_url, entry_id));
     """,
+    # 6: each article's publication day in its source's own calendar (the instant stays in ``date``,
+    # UTC, for ordering); older rows get the UTC day they had.
+    """
+    ALTER TABLE articles ADD COLUMN day TEXT;
+    UPDATE articles SET day = substr(date, 1, 10) WHERE date GLOB '[0-9][0-9][0-9][0-9]-*';
+    CREATE INDEX articles_day ON articles(day);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -153,6 +161,11 @@ def _chunks(ids: Sequence[Any]) -> Iterator[list[Any]]:
 
 #: Entities listed per story: enough for "who and where" of a news story, short enough for a list view.
 STORY_TOP_ENTITIES = 5
+
+
+def _utc(article: Article) -> str | None:
+    """Return the stored sort key of an article's date: its instant in UTC, ISO 8601."""
+    return article.date_utc.isoformat() if article.date_utc else None
 
 
 def _now() -> str:
@@ -181,6 +194,17 @@ def _recent(aid: int, url: str | None, source: str | None, title: str | None, da
     """Return the home/listing form of an article with its first tags."""
     tags = json.loads(data).get("tags", [])[:4]
     return {"id": int(aid), "url": url, "source": source, "title": title, "date": date, "tags": tags}
+
+
+#: SQLite result codes that mean the store itself failed, not the page being written.
+_FATAL_CODES = frozenset({"SQLITE_FULL", "SQLITE_IOERR", "SQLITE_CORRUPT", "SQLITE_NOTADB", "SQLITE_READONLY",
+                          "SQLITE_CANTOPEN", "SQLITE_PROTOCOL"})
+
+
+def _store_failed(exc: BaseException) -> bool:
+    """Return True for an error of the store itself (disk full, I/O), after which the batch is lost."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    return isinstance(exc, sqlite3.DatabaseError) and any(name == c or name.startswith(c + "_") for c in _FATAL_CODES)
 
 
 class SQLiteStore:
@@ -243,12 +267,18 @@ class SQLiteStore:
     def commit(self) -> None:
         """Commit the current transaction, if any."""
         if self.conn.in_transaction:
-            self.conn.execute("COMMIT")
+            try:
+                self.conn.execute("COMMIT")
+            except sqlite3.DatabaseError as exc:
+                self.rollback()
+                raise StoreError(f"store {self.path}: {exc}") from exc
 
     def rollback(self) -> None:
         """Abandon the current transaction, if any."""
         if self.conn.in_transaction:
-            self.conn.execute("ROLLBACK")
+            # After a disk or I/O error SQLite may have rolled back already: nothing is left to undo.
+            with contextlib.suppress(sqlite3.DatabaseError):
+                self.conn.execute("ROLLBACK")
 
     def add_page(self, page: Page, uri: str | None = None) -> AddResult:
         """Store a page and its articles once; a page or article seen before is only counted.
@@ -256,10 +286,18 @@ class SQLiteStore:
         All of one page or none of it: a failure rolls back to a savepoint, so the batch's other
         pages stay, and the error propagates for the caller to record.
         """
-        self.conn.execute("SAVEPOINT add_page")
+        try:
+            self.conn.execute("SAVEPOINT add_page")
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"store {self.path}: {exc}") from exc
         try:
             result = self._add_page(page, uri)
-        except BaseException:
+        except BaseException as exc:
+            if not self.conn.in_transaction or _store_failed(exc):
+                # SQLite rolled the whole transaction back (disk full, I/O error): the batch is gone
+                # and no later page may be written outside it; stop with the real cause.
+                self.rollback()
+                raise StoreError(f"store {self.path}: {exc}") from exc
             self.conn.execute("ROLLBACK TO add_page")
             self.conn.execute("RELEASE add_page")
             raise
@@ -300,8 +338,8 @@ class SQLiteStore:
                 self._resolve_entities(found)
             d = article.to_dict()
             cur = self.conn.execute(
-                "INSERT OR IGNORE INTO articles(content_key, page_id, position, url, source, title, date,"
-                " date_original, author, language, text, data, ingested_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT OR IGNORE INTO articles(content_key, page_id, position, url, source, title, date, day,"
+                " date_original, author, language, text, data, ingested_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     article.content_key(),
                     page_id,
@@ -309,7 +347,8 @@ class SQLiteStore:
                     article.url,
                     d["source"],
                     d["title"],
-                    d["date"],
+                    _utc(article),
+                    d["day"],
                     d["date_original"],
                     d["author"],
                     article.language,
@@ -412,7 +451,7 @@ class SQLiteStore:
         out["timeline"] = [
             {"date": r[0], "mentions": r[1]}
             for r in self.conn.execute(
-                "SELECT substr(coalesce(a.date, a.ingested_at), 1, 10) AS day, count(*) FROM mentions m"
+                "SELECT coalesce(a.day, substr(a.ingested_at, 1, 10)) AS day, count(*) FROM mentions m"
                 " JOIN articles a ON a.id = m.article_id WHERE m.entity_id=? GROUP BY day ORDER BY day",
                 (entity_id,),
             )
@@ -437,13 +476,14 @@ class SQLiteStore:
         ]
         return out
 
-    def add_rejection(self, rejection: Rejection) -> None:
-        """Record why an input was not stored."""
-        # One row per (input, reason): re-ingesting the same bad file updates it instead of piling up.
+    def add_rejection(self, rejection: Rejection, count: int = 1) -> None:
+        """Record why an input was not stored (``count`` items of one source for one reason)."""
+        # One row per (input, reason): re-ingesting the same bad file, or a file of a million bad
+        # items, updates one row and its count instead of piling up rows.
         self.conn.execute(
-            "INSERT INTO rejections(uri, reason, detail, at) VALUES (?,?,?,?)"
-            " ON CONFLICT(uri, reason) DO UPDATE SET detail=excluded.detail, at=excluded.at, times=times+1",
-            (rejection.source, rejection.reason, rejection.detail[:2000], _now()),
+            "INSERT INTO rejections(uri, reason, detail, at, times) VALUES (?,?,?,?,?)"
+            " ON CONFLICT(uri, reason) DO UPDATE SET detail=excluded.detail, at=excluded.at, times=times+excluded.times",
+            (rejection.source, rejection.reason, rejection_detail(rejection), _now(), count),
         )
 
     # -- reading ---------------------------------------------------------------------------------
@@ -531,12 +571,12 @@ class SQLiteStore:
         self.conn.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value", (key, value))
 
     def article_texts(self, ids: Sequence[int]) -> list[dict[str, Any]]:
-        """Return ``{"id", "url", "source", "title", "date", "text"}`` for the given ids, in id order."""
+        """Return ``{"id", "url", "source", "title", "date", "day", "text"}`` for the given ids, in id order."""
         out: list[dict[str, Any]] = []
         for chunk in _chunks(sorted(set(ids))):
             marks = ",".join("?" * len(chunk))
             rows = self.conn.execute(
-                f"SELECT id, url, source, title, date, text FROM articles WHERE id IN ({marks}) ORDER BY id", chunk
+                f"SELECT id, url, source, title, date, day, text FROM articles WHERE id IN ({marks}) ORDER BY id", chunk
             )
             out.extend(dict(r) for r in rows)
         return out
@@ -849,9 +889,9 @@ class SQLiteStore:
         return int(self.conn.execute(sql, args).fetchone()[0])
 
     def articles_after(self, after_id: int, limit: int) -> list[dict[str, Any]]:
-        """Return id, url, source, title, date and text of articles with id > ``after_id``, in id order."""
+        """Return id, url, source, title, date, day and text of articles with id > ``after_id``, in id order."""
         rows = self.conn.execute(
-            "SELECT id, url, source, title, date, text FROM articles WHERE id > ? ORDER BY id LIMIT ?", (after_id, limit)
+            "SELECT id, url, source, title, date, day, text FROM articles WHERE id > ? ORDER BY id LIMIT ?", (after_id, limit)
         )
         return [dict(r) for r in rows]
 

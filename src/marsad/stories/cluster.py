@@ -27,6 +27,7 @@ import numpy as np
 
 from marsad.dedup.similarity import EMBEDDING_DIM, EMBEDDING_MODEL, embed
 from marsad.errors import StoreError
+from marsad.extract.dates import plausible
 from marsad.store.base import Store
 from marsad.text.stopwords import stopwords
 from marsad.text.tokens import strip_proclitics, words
@@ -109,21 +110,40 @@ def embedding_text(title: str | None, text: str) -> str:
 
 
 def parse_date(value: str | None) -> datetime:
-    """Return an article date as an aware datetime (now, for articles without one)."""
+    """Return an article date as an aware datetime (now, for articles without a usable one)."""
     if value:
         try:
             d = datetime.fromisoformat(value)
-            return d if d.tzinfo else d.replace(tzinfo=UTC)
+            d = d if d.tzinfo else d.replace(tzinfo=UTC)
         except ValueError:
             pass
+        else:
+            if plausible(d):  # stores written before dates were checked may hold 0001-01-01
+                return d
     return datetime.now(UTC)
+
+
+def days_before(when: datetime, days: float) -> datetime:
+    """Return ``when`` minus ``days``, or the earliest datetime when that is before year 1."""
+    try:
+        return when - timedelta(days=days)
+    except OverflowError:
+        return datetime.min.replace(tzinfo=UTC)
+
+
+def sigmoid(z: float) -> float:
+    """Return the logistic function of ``z``, total over every float (no overflow at any gap)."""
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(max(z, -700.0))
+    return e / (1.0 + e)
 
 
 def pair_probability(cos: float, overlap: float, entities: float, jaccard: float, days: float) -> float:
     """Return the probability that two articles tell the same story, from their pair features."""
     b, wc, wo, we, wj, wd = WEIGHTS
     z = b + wc * cos + wo * overlap + we * entities + wj * jaccard + wd * days
-    return 1.0 / (1.0 + math.exp(-z))
+    return sigmoid(z) if math.isfinite(z) else (1.0 if z > 0 else 0.0)
 
 
 def weighted_overlap(a: set[str], b: set[str], idf: dict[str, float], default: float = 1.0) -> float:
@@ -330,7 +350,7 @@ def cluster_articles(store: Store, ids: Sequence[int]) -> StoryReport:
         store.put_terms(int(a["id"]), stored)
     items.sort(key=lambda x: (x.date, x.id))
     window = _Window(store)
-    window.load(items[0].date - timedelta(days=WINDOW_DAYS))
+    window.load(days_before(items[0].date, WINDOW_DAYS))
     window.precompute(items)
     dup_pairs = store.duplicate_pairs([x.id for x in items])
     dups: dict[int, dict[int, float]] = {}
@@ -350,7 +370,7 @@ def _assign(
     store: Store, window: _Window, idfs: _Idf, art: _Art, dups: dict[int, float], report: StoryReport
 ) -> None:
     report.articles += 1
-    since = art.date - timedelta(days=WINDOW_DAYS)
+    since = days_before(art.date, WINDOW_DAYS)
     cands: list[int] = []
     if window.ids:
         cos_all = window.cosines(art)
@@ -437,7 +457,7 @@ def related_articles(store: Store, article_id: int, k: int = 10) -> list[dict[st
     me = arts[0]
     vec = ensure_embeddings(store, arts)[article_id]
     my_story = store.story_of([article_id]).get(article_id)
-    since = parse_date(me.get("date")) - timedelta(days=WINDOW_DAYS * 10)
+    since = days_before(parse_date(me.get("date")), WINDOW_DAYS * 10)
     rows = store.window_articles(since.isoformat())
     ids = [a for a, s in rows if s != my_story and a != article_id]
     if not ids:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from importlib import resources
 from typing import TYPE_CHECKING, Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import FastAPI, Path, Query, Request
 from fastapi.responses import Response
@@ -50,7 +50,17 @@ def entity_href(entity_id: str | None) -> str:
     return "/entities/" + quote(str(entity_id or ""), safe=":")
 
 
+def http_href(url: str | None) -> str | None:
+    """Return ``url`` when it may be a link (http or https), else None: a stored ``javascript:`` URL
+    stays data, shown as text, never an ``href``."""
+    if not url:
+        return None
+    scheme = urlsplit(url.strip()).scheme.lower()
+    return url.strip() if scheme in ("http", "https") else None
+
+
 _ENV.filters["arabic_day"] = arabic_day
+_ENV.filters["http_href"] = http_href
 _ENV.filters["entity_href"] = entity_href
 _ENV.filters["type_ar"] = lambda t: TYPE_NAMES.get(str(t), str(t))
 _ENV.globals["TYPE_PLURALS"] = TYPE_PLURALS
