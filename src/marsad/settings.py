@@ -142,7 +142,9 @@ def load_settings(
     env = os.environ if environ is None else environ
     for s in SETTINGS:
         raw = env.get("MARSAD_" + s.name.upper())
-        if raw is not None and raw != "":
+        # Set but empty: an empty text (MARSAD_DB= is refused by the store, not replaced by the
+        # default); for numbers and switches it means "not set".
+        if raw is not None and (raw != "" or isinstance(s.default, str)):
             values[s.name] = _coerce(s, raw)
     for key, value in (overrides or {}).items():
         if value is None:

@@ -49,6 +49,9 @@ CANDIDATES = 20
 MIN_COSINE = 0.3
 #: Words of the body read as the lead for the term overlap (about the first two sentences).
 LEAD_WORDS = 60
+#: Characters read for the lead: 60 words of Arabic news average ~400 characters; 20 per word is
+#: more than any real lead needs and keeps a 10 MB text from being normalized whole.
+LEAD_CHARS = LEAD_WORDS * 20
 #: Shortest content term: two-letter tokens are mostly clitic debris after normalization.
 MIN_TERM_LETTERS = 3
 #: Calendar days between two issues of one headline beyond which they are a recurring bulletin, not
@@ -92,7 +95,8 @@ DOCS_TERM = "#docs"
 
 def content_terms(title: str | None, text: str) -> set[str]:
     """Return the content terms of a headline and lead: normalized, proclitic-stripped, no stopwords."""
-    ws = words(title or "") + words(text)[:LEAD_WORDS]
+    # Only a prefix is normalized: the lead's words are at its start, whatever the text's length.
+    ws = words((title or "")[:LEAD_CHARS]) + words(text[:LEAD_CHARS])[:LEAD_WORDS]
     stop = stopwords()
     out = set()
     for w in ws:
@@ -429,15 +433,15 @@ def refresh_story(store: Store, story_id: int) -> None:
     members = store.story_members(story_id)
     if not members:
         return
-    texts = {int(a["id"]): a for a in store.article_texts(members)}
+    rows = store.article_rows(members)  # titles and dates only: a member's text may be megabytes
     vecs = {i: _vec(b) for i, b in store.embeddings(members).items()}
-    ids = [i for i in members if i in vecs and texts.get(i, {}).get("title")]
+    ids = [i for i in members if i in vecs and i in rows and rows[i].title]
     title = None
     if ids:
         mat = np.stack([vecs[i] for i in ids])
         centroid = mat.mean(axis=0)
-        title = texts[ids[int(np.argmax(mat @ centroid))]]["title"]
-    dates = sorted(str(a["date"]) for a in texts.values() if a.get("date"))
+        title = rows[ids[int(np.argmax(mat @ centroid))]].title
+    dates = sorted(str(r.date) for r in rows.values() if r.date)
     store.update_story(
         story_id, title, dates[0] if dates else None, dates[-1] if dates else None, len(members)
     )
