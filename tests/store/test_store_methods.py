@@ -68,7 +68,7 @@ def test_listing_reads(filled: Store) -> None:
     assert filled.count_articles(source=source) == sum(r.source == source for r in rows)
     after = filled.articles_after(rows[4].id, 3)
     assert [a["id"] for a in after] == [r.id for r in rows[5:8]]
-    assert set(after[0]) == {"id", "url", "source", "title", "date", "text"}
+    assert set(after[0]) == {"id", "url", "source", "title", "date", "day", "text"}
     recent = filled.recent_articles(10)
     keys = [((a["date"] or ""), a["id"]) for a in filled.recent_articles(100)]
     assert keys == sorted(keys, reverse=True)
