@@ -48,6 +48,12 @@ def _text_page(p: Path, records: list[dict[str, str]]) -> None:
     p.write_bytes(text.encode()[:2_500_000].decode("utf-8", "ignore").encode())
 
 
+def _text_page_10mb(p: Path, records: list[dict[str, str]]) -> None:
+    _text_page(p, records)
+    data = p.read_bytes()
+    p.write_bytes((data * (10_000_000 // len(data) + 1))[:10_000_000].decode("utf-8", "ignore").encode())
+
+
 def _million_items(p: Path, _: list[dict[str, str]]) -> None:
     p.write_bytes(b"[" + b",".join([b"1"] * 1_000_000) + b"]")
 
@@ -58,6 +64,7 @@ CASES: dict[str, tuple[str, Callable[[Path, list[dict[str, str]]], None], int]] 
     "nested-200kb": ("n.json", _nested(100_000), 0),
     "title-200k-words": ("t.json", _long_title, 1),
     "text-page-2.5mb": ("page.txt", _text_page, 1),
+    "text-page-10mb": ("page.txt", _text_page_10mb, 1),
     "array-1m-items": ("a.json", _million_items, 0),
 }
 

@@ -88,6 +88,20 @@ def test_bad_files_beside_a_good_file_keep_every_good_record(tmp_path: Path, goo
     assert report["rejection_reasons"] == {"too_deep": 1, "too_large": 1}
 
 
+def test_batch_engine_keeps_the_good_records_beside_bad_files(tmp_path: Path, good_records: list[dict[str, str]]) -> None:
+    """``marsad batch`` reads through the same guard: the bad files are rejections, the 40 records are output."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "good.json").write_text(json.dumps(good_records, ensure_ascii=False), encoding="utf-8")
+    for name, (make, _) in BAD_FILES.items():
+        make(folder / name)
+    proc = run_cli("batch", str(folder), "--out", str(tmp_path / "out"), "--engine", "local", "--json")
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["articles"] == GOOD_RECORDS + 2
+    assert result["rejections"] == 2
+
+
 def test_lone_surrogate_record_is_stored_with_a_replacement_character(tmp_path: Path) -> None:
     path = tmp_path / "s.json"
     path.write_bytes(b'[{"title": "a", "content": "\\udc00 good"}, {"title": "b", "content": "ok \\ud83d\\ude00"}]')
