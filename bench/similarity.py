@@ -1,95 +1,115 @@
-"""Pair similarity benchmark: each signal and their fitted combination on hand-labelled SaudiNewsNet pairs.
+"""Graded pair similarity on judged pairs of days nobody tuned on: the combination beside each signal.
 
-Reads the 289 same-story / different-story pairs of tests/data/pairs/stories.jsonl (texts in
-stories-articles.json), computes the pair features ``marsad.dedup.similarity.pair_features`` gives
-``marsad similarity`` (embedding cosine, background-IDF term overlap, entity overlap, MinHash
-Jaccard), prints each signal's correlation with the labels and best F1, fits the logistic weights
-that ``PAIR_WEIGHTS`` holds, and scores the fit two-fold held out.
+For the judged pairs of a split (held-out 2015-07-31..08-04 by default; the model was fitted on
+the dev days), prints Pearson and Spearman correlation with the 0-4 grades, and ROC AUC for "same
+story", of:
 
-    .venv/bin/python bench/similarity.py
+- the graded score and the same-story probability of ``marsad.stories.score``, computed two ways:
+  from the store (what story clustering uses) and from the two texts alone (what
+  ``marsad similarity`` does);
+- every single signal the model combines (``marsad.stories.features.FEATURES``), and a character
+  3-5-gram TF-IDF cosine of headline + lead, a signal the model does not use, as an outside peer.
+
+    .venv/bin/python bench/similarity.py --work /tmp/marsad-bench [--split heldout] [--no-text]
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import sys
 import time
+import zipfile
 from pathlib import Path
 
-import numpy as np
-
-from marsad.dedup.similarity import FEATURES, PAIR_THRESHOLD, PAIR_WEIGHTS, pair_features, pair_scores
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 ROOT = Path(__file__).resolve().parents[1]
-PAIRS = ROOT / "tests" / "data" / "pairs"
-#: Gradient-descent settings of the weight fit: enough steps to converge on ~300 pairs.
-FIT_STEPS = 20000
-FIT_RATE = 0.5
-#: L2 penalty of the fit: small; only there to keep weights finite on separable folds.
-FIT_L2 = 1e-3
+sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from fit_story_model import pair_matrix  # noqa: E402
+from storydata import CORPUS, GOLD, SPLITS, derived_store  # noqa: E402
+
+from marsad.stories.evaluate import GoldPair, load_pairs, pearson, spearman  # noqa: E402
+from marsad.stories.features import FEATURES  # noqa: E402
+from marsad.stories.score import load_model  # noqa: E402
+from marsad.stories.similarity import pair_scores  # noqa: E402
+from marsad.text.normalize import normalize_text  # noqa: E402
 
 
-def labelled_pairs() -> tuple[list[tuple[str, str]], list[bool]]:
-    """Return the labelled pairs as (text1, text2) with headline and body, and their labels."""
-    arts = {a["url"]: a for a in json.loads((PAIRS / "stories-articles.json").read_text(encoding="utf-8"))}
-    texts, gold = [], []
-    for line in (PAIRS / "stories.jsonl").read_text(encoding="utf-8").splitlines():
-        p = json.loads(line)
-        a, b = arts.get(p["url1"]), arts.get(p["url2"])
-        if a and b:
-            texts.append((f"{a['title']}\n{a['content']}", f"{b['title']}\n{b['content']}"))
-            gold.append(bool(p["same_story"]))
-    return texts, gold
+def auc(scores: list[float], positive: list[bool]) -> float:
+    """Return the ROC AUC (probability a positive outranks a negative; ties count half)."""
+    pos = [s for s, p in zip(scores, positive, strict=True) if p]
+    neg = [s for s, p in zip(scores, positive, strict=True) if not p]
+    if not pos or not neg:
+        return 0.0
+    order = sorted(neg)
+    from bisect import bisect_left, bisect_right
+
+    wins = sum(bisect_left(order, s) + 0.5 * (bisect_right(order, s) - bisect_left(order, s)) for s in pos)
+    return wins / (len(pos) * len(neg))
 
 
-def prf(pred: list[bool], gold: list[bool]) -> tuple[float, float, float]:
-    """Return precision, recall and F1."""
-    tp = sum(a and b for a, b in zip(pred, gold, strict=True))
-    p = tp / max(1, sum(pred))
-    r = tp / max(1, sum(gold))
-    return p, r, 2 * p * r / max(1e-9, p + r)
+def texts(pairs: list[GoldPair], days: tuple[str, ...], corpus: Path) -> dict[str, str]:
+    """Return "headline\\nbody" of every article of the pairs, read from the corpus zips."""
+    wanted = {u for p in pairs for u in (p.url1, p.url2)}
+    out = {}
+    for d in days:
+        with zipfile.ZipFile(corpus / f"{d}.zip") as zf:
+            for r in json.loads(zf.read(f"{d}.json")):
+                if r["url"] in wanted:
+                    out[r["url"]] = f"{r['title']}\n{r['content']}"
+    return out
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Return logistic weights (bias first) fitted by full-batch gradient descent."""
-    xb = np.hstack([np.ones((len(x), 1)), x])
-    w = np.zeros(xb.shape[1])
-    for _ in range(FIT_STEPS):
-        p = 1.0 / (1.0 + np.exp(-(xb @ w)))
-        w -= FIT_RATE * (xb.T @ (p - y) / len(y) + FIT_L2 * np.r_[0.0, w[1:]])
-    return w
+def line(name: str, scores: list[float], grades: list[int]) -> tuple[str, float, float, float]:
+    """Return one row: name, Pearson, Spearman, AUC."""
+    g = [float(x) for x in grades]
+    return name, pearson(scores, g), spearman(scores, g), auc(scores, [x >= 3 for x in grades])
 
 
 def main() -> None:
-    """Run the benchmark and print the report."""
-    texts, gold = labelled_pairs()
-    t = time.perf_counter()
-    x = pair_features(texts)
-    secs = time.perf_counter() - t
-    y = np.asarray(gold, dtype=np.float64)
-    print(f"labelled pairs: {len(gold)} ({sum(gold)} same story); features in {secs:.1f} s "
-          f"({len(gold) / secs:.0f} pairs/s)")
+    """Score the split's pairs and print the table."""
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--work", required=True, help="Cache folder for the ingested stores.")
+    ap.add_argument("--split", default="heldout", choices=sorted(SPLITS))
+    ap.add_argument("--corpus", default=str(CORPUS))
+    ap.add_argument("--no-text", action="store_true", help="Skip the text-only path (it tags every text; ~2 min).")
+    args = ap.parse_args()
+    work = Path(args.work)
+    pairs = load_pairs(GOLD / "pairs.jsonl", args.split)
+    x, kept = pair_matrix(derived_store(args.split, work), pairs)
+    grades = [p.grade for p in kept]
+    model = load_model()
+    rows = [
+        line("graded score (store)", [model.graded(f) for f in x], grades),
+        line("same-story prob (store)", [model.same_story(f) for f in x], grades),
+    ]
     for k, name in enumerate(FEATURES):
-        corr = float(np.corrcoef(x[:, k], y)[0, 1])
-        best = max((prf([v >= th for v in x[:, k]], gold)[2], th) for th in np.linspace(0.05, 0.95, 19))
-        print(f"  {name:16} correlation {corr:.3f}  best F1 {best[0]:.3f} at {best[1]:.2f}")
-    w = fit_logistic(x, y)
-    print("fitted weights (bias, " + ", ".join(FEATURES) + "): " + ", ".join(f"{v:.2f}" for v in w))
-    print("weights in use: " + ", ".join(f"{v:.2f}" for v in PAIR_WEIGHTS))
-    scores = pair_scores(texts)
-    p, r, f = prf([s >= PAIR_THRESHOLD for s in scores], gold)
-    corr = float(np.corrcoef(scores, y)[0, 1])
-    print(f"combined score (weights in use) at {PAIR_THRESHOLD}: precision {p:.3f}  recall {r:.3f}  F1 {f:.3f}  "
-          f"correlation {corr:.3f}")
-    held: list[tuple[float, bool]] = []
-    for k in (0, 1):
-        tr = np.arange(len(y)) % 2 == k
-        wk = fit_logistic(x[tr], y[tr])
-        z = np.hstack([np.ones((int((~tr).sum()), 1)), x[~tr]]) @ wk
-        held.extend(zip((1 / (1 + np.exp(-z))).tolist(), y[~tr].astype(bool).tolist(), strict=True))
-    print("fitted combination, two-fold held out:")
-    for th in (0.3, 0.35, 0.4, 0.45, 0.5):
-        cp, cr, cf = prf([q >= th for q, _ in held], [b for _, b in held])
-        print(f"  at {th:.2f}: precision {cp:.3f}  recall {cr:.3f}  F1 {cf:.3f}")
+        sign = -1.0 if name in ("days",) else 1.0  # a larger gap means less similar
+        rows.append(line(f"  signal: {name}", [sign * float(v) for v in x[:, k]], grades))
+    bodies = texts(kept, SPLITS[args.split], Path(args.corpus))
+    urls = sorted(bodies)
+    tfidf = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True).fit_transform(
+        [normalize_text(" ".join(bodies[u].split()[:80])) for u in urls])
+    row = {u: i for i, u in enumerate(urls)}
+    char = [float(tfidf[row[p.url1]].multiply(tfidf[row[p.url2]]).sum()) for p in kept]
+    rows.append(line("  peer: char 3-5-gram TF-IDF", char, grades))
+    if not args.no_text:
+        t = time.perf_counter()
+        scored = pair_scores([(bodies[p.url1], bodies[p.url2]) for p in kept])
+        spent = time.perf_counter() - t
+        rows.insert(2, line("graded score (text only)", [s.graded for s in scored], grades))
+        print(f"text-only path: {len(kept)} pairs in {spent:.0f} s")
+    print(f"split {args.split}: {len(kept)} judged pairs ({sum(g >= 3 for g in grades)} same story); "
+          f"model fitted on: {model.meta.get('fitted_on')}")
+    print(f"{'':32} {'Pearson':>8} {'Spearman':>9} {'AUC':>6}")
+    for name, pr, sp, a in rows:
+        print(f"{name:32} {pr:8.3f} {sp:9.3f} {a:6.3f}")
+    best_single = max(r[2] for r in rows if r[0].startswith("  "))
+    print(f"graded score beats every single signal on Spearman: {rows[0][2] > best_single} "
+          f"({rows[0][2]:.3f} vs best single {best_single:.3f})")
 
 
 if __name__ == "__main__":

@@ -11,9 +11,9 @@ import typer
 
 from marsad.cli import DbOption, JsonOption, _print_json, _store, app
 from marsad.dedup.near import duplicate_groups
-from marsad.dedup.similarity import pair_scores
 from marsad.errors import InputError
-from marsad.stories.cluster import related_articles
+from marsad.store.base import STORY_SORTS
+from marsad.stories.related import related_articles
 from marsad.stories.stage import catch_up
 
 
@@ -41,7 +41,10 @@ def duplicates(db: DbOption = None, as_json: JsonOption = False) -> None:
 def similarity(
     pairs: Annotated[Path, typer.Option("--pairs", help='JSON lines {"id", "text1", "text2"}.')],
 ) -> None:
-    """Score text pairs: prints JSON lines {"id", "score"}, score in [0, 1] (1 = same story told the same way)."""
+    """Score text pairs: JSON lines {"id", "score", "same_story"}: score is graded (0-1, the expected 0-4 grade
+    over 4: 1 a copy, 0.75 the same story, 0.5 the same topic, 0.25 a look-alike), same_story a probability."""
+    from marsad.stories.similarity import pair_scores
+
     if not pairs.is_file():
         raise InputError(f"{pairs}: no such file")
     items: list[dict[str, Any]] = []
@@ -55,49 +58,54 @@ def similarity(
             raise InputError(f'{pairs}:{n}: expected {{"id", "text1", "text2"}} ({exc})') from exc
     scores = pair_scores([(i["text1"], i["text2"]) for i in items])
     for item, score in zip(items, scores, strict=True):
-        sys.stdout.write(json.dumps({"id": item["id"], "score": score}, ensure_ascii=False) + "\n")
+        sys.stdout.write(json.dumps({"id": item["id"], **score.to_dict()}, ensure_ascii=False) + "\n")
 
 
 @app.command()
 def stories(
     db: DbOption = None,
+    day: Annotated[str | None, typer.Option(help="Only stories with articles published on this day (YYYY-MM-DD).")] = None,
+    sort: Annotated[str, typer.Option(help="recent (freshest day, then biggest) or size (biggest first).")] = "recent",
+    limit: Annotated[int, typer.Option(help="Show at most this many stories.", min=1)] = 20,
+    offset: Annotated[int, typer.Option(help="Skip this many first.", min=0)] = 0,
     since: Annotated[
         str | None, typer.Option(help="Only stories last seen on or after this date (YYYY-MM-DD).")
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """List stories (every article belongs to one, single-article stories included), newest first."""
+    """List stories with their articles in publication order (the first report marked ★)."""
+    from marsad.api.queries import list_stories, story
+
+    if sort not in STORY_SORTS:
+        raise InputError(f"--sort must be one of {', '.join(STORY_SORTS)}, not {sort!r}")
     store = _store(db)
     try:
         catch_up(store)
-        rows = store.stories(since)
+        listing = list_stories(store, limit, offset, day, sort, since)
+        data = []
+        for row in listing["items"]:
+            full = story(store, int(row["id"])) or {}
+            data.append({**row, "article_count": row["size"], "entities": full.get("entities", [])[:5],
+                         "articles": full.get("articles", [])})
     finally:
         store.close()
-    data = [
-        {
-            "id": s["id"],
-            "title": s["title"],
-            "first_seen": s["first_seen"],
-            "last_seen": s["last_seen"],
-            "sources": sorted({a["source"] for a in s["articles"] if a["source"]}),
-            "article_count": len(s["articles"]),
-            "entities": s.get("entities", []),
-            "articles": s["articles"],
-        }
-        for s in rows
-    ]
     if as_json:
         _print_json(data)
         return
     for s in data:
+        extra = f", {s['day_count']} on {day}" if day else ""
         typer.echo(
-            f"── story {s['id']}: {s['title'] or '(untitled)'}  [{len(s['articles'])} articles, {', '.join(s['sources'])}]"
+            f"── story {s['id']}: {s['title'] or '(untitled)'}  [{s['size']} articles{extra}, {', '.join(s['sources'])}]"
         )
         if s["entities"]:
             typer.echo("   " + "، ".join(e["name"] for e in s["entities"]))
         if len(s["articles"]) > 1:
             for a in s["articles"]:
-                typer.echo(f"   {a['id']:>7}  {(a['source'] or '-')[:14]:14}  {a['title'] or '(untitled)'}")
+                mark = "★" if a.get("first_report") else " "
+                typer.echo(f"  {mark}{a['id']:>7}  {(a['date'] or '')[:16]:16}  {(a['source'] or '-')[:14]:14}  "
+                           f"{a['title'] or '(untitled)'}")
+    if listing["next_offset"] is not None:
+        typer.echo(f"({listing['total']} stories; next page: --offset {listing['next_offset']})", err=True)
 
 
 @app.command()

@@ -5,9 +5,9 @@ function directly with generated values and must never raise."""
 from __future__ import annotations
 
 import io
-import math
 from datetime import UTC, datetime, timedelta, timezone
 
+import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -15,15 +15,9 @@ from marsad.dedup.fingerprint import content_words, estimate_jaccard, fingerprin
 from marsad.extract.dates import find_dates, parse_date_full, plausible, resolve
 from marsad.ingest.records import iter_records, loads
 from marsad.models import Article, Field, Rejection
-from marsad.stories.cluster import (
-    content_terms,
-    days_before,
-    embedding_text,
-    pair_probability,
-    parse_date,
-    sigmoid,
-    weighted_overlap,
-)
+from marsad.stories.cluster import days_before, embedding_text, parse_date
+from marsad.stories.features import FEATURES, StoryArticle, content_terms, pair_features, weighted_overlap
+from marsad.stories.score import load_model, sigmoid
 
 FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 OFFSETS = st.integers(min_value=-23 * 60 - 59, max_value=23 * 60 + 59).map(lambda m: timezone(timedelta(minutes=m)))
@@ -68,11 +62,14 @@ def test_article_json_for_any_publication_time(when: datetime) -> None:
     assert art.date_utc is None or art.date_utc.tzinfo is UTC
 
 
-@given(FLOATS, FLOATS, FLOATS, FLOATS, FLOATS)
+@given(st.lists(FLOATS, min_size=len(FEATURES), max_size=len(FEATURES)))
 @FAST
-def test_pair_probability_is_a_probability(cos: float, overlap: float, ents: float, jac: float, days: float) -> None:
-    p = pair_probability(cos, overlap, ents, jac, days)
-    assert 0.0 <= p <= 1.0 or math.isnan(p)
+def test_pair_score_is_a_probability(values: list[float]) -> None:
+    model = load_model()
+    f = np.asarray(values)
+    assert 0.0 <= model.same_story(f) <= 1.0
+    assert 0.0 <= model.graded(f) <= 1.0
+    assert 0.0 <= float(model.same_story_many(f[None, :])[0]) <= 1.0
 
 
 @given(st.floats(min_value=-1e308, max_value=1e308))
@@ -84,8 +81,12 @@ def test_sigmoid_is_total(z: float) -> None:
 @given(ANY_TIME, ANY_TIME)
 @FAST
 def test_any_day_gap_scores(a: datetime, b: datetime) -> None:
-    days = abs((a - b).total_seconds()) / 86400.0
-    assert 0.0 <= pair_probability(0.9, 0.5, 0.5, 0.0, days) <= 1.0
+    vec = np.ones(4, dtype=np.float32) / 2
+    x = StoryArticle(1, a, "t", "s", vec, {"a"}, {"a"})
+    y = StoryArticle(2, b, "t", "s", vec, {"a"}, {"a"})
+    f = pair_features(x, y, {}, 5.0)
+    assert 0.0 <= f[FEATURES.index("days")] <= 7.0
+    assert 0.0 <= load_model().same_story(f) <= 1.0
 
 
 @given(ANY_TIME, st.floats(min_value=0, max_value=1e6))

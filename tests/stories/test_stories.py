@@ -14,7 +14,8 @@ from marsad.dedup.near import dedup_articles
 from marsad.pipeline import ingest_paths
 from marsad.settings import load_settings
 from marsad.store import Store, open_store
-from marsad.stories.cluster import cluster_articles, refresh_story, related_articles
+from marsad.stories.cluster import cluster_articles, refresh_story
+from marsad.stories.related import related_articles
 from marsad.stories.stage import catch_up
 from tests.conftest import run_cli
 
@@ -131,12 +132,13 @@ def test_catch_up_and_cli_stories_json(backend: str, data_dir: Path) -> None:
     )
     assert s.ids_without_story()
     s.close()
-    out = run_cli("stories", "--json", env={"MARSAD_DB": db})
+    out = run_cli("stories", "--json", "--limit", "100", env={"MARSAD_DB": db})
     assert out.returncode == 0, out.stderr
     stories = json.loads(out.stdout)
     assert all(set(st) >= {"id", "title", "first_seen", "last_seen", "sources", "articles"} for st in stories)
     assert sum(len(st["articles"]) for st in stories) == 33
-    assert all(set(a) == {"id", "url", "source", "title"} for st in stories for a in st["articles"])
+    assert all(set(a) == {"id", "url", "source", "title", "date", "first_report"} for st in stories for a in st["articles"])
+    assert all(sum(a["first_report"] for a in st["articles"]) <= 1 for st in stories)
     out = run_cli("stories", "--json", "--since", "2100-01-01", "--db", db)
     assert out.returncode == 0 and json.loads(out.stdout) == []
     out = run_cli("duplicates", "--json", "--db", db)

@@ -12,8 +12,9 @@ import pytest
 from marsad.pipeline import ingest_paths
 from marsad.settings import load_settings
 from marsad.store import Store, open_store
-from marsad.stories import cluster
-from marsad.stories.cluster import ENTITY_PREFIX, entity_overlap, related_articles, split_terms
+from marsad.stories.cluster import Idf, load_members
+from marsad.stories.features import ENTITY_PREFIX, entity_overlap, split_terms
+from marsad.stories.related import related_articles, shared_evidence
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -34,8 +35,9 @@ def test_entities_are_stored_with_the_story_terms(seeded: Store) -> None:
     terms = seeded.article_terms(ids)
     assert sum(1 for i in ids if ents.get(i)) > len(ids) // 2
     for i in ids:
-        _, stored = split_terms(terms.get(i, []))
-        assert stored == set(ents.get(i, [])), i
+        stored = split_terms(terms.get(i, []))
+        assert stored.entities == set(ents.get(i, [])), i
+        assert stored.title_entities <= stored.entities, i
 
 
 def test_entity_overlap_is_higher_for_labelled_same_story_pairs(seeded: Store) -> None:
@@ -58,19 +60,18 @@ def test_entity_overlap_is_higher_for_labelled_same_story_pairs(seeded: Store) -
     assert sum(same) / len(same) > 3 * sum(other) / len(other)
 
 
-def test_related_articles_rank_shared_entities_up(seeded: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_related_articles_always_share_evidence(seeded: Store) -> None:
+    """Related articles share an entity or rare terms with the article, never only a common word."""
     ids = [r.id for r in seeded.articles()]
-    ents = {i: set(v) for i, v in seeded.article_entities(ids).items()}
-
-    def mean_shared(share: float) -> float:
-        monkeypatch.setattr(cluster, "RELATED_ENTITY_SHARE", share)
-        total, n = 0.0, 0
-        for aid in ids[:40]:
-            for r in related_articles(seeded, aid, k=3):
-                total += len(ents.get(aid, set()) & ents.get(r["id"], set()))
-                n += 1
-        return total / max(1, n)
-
-    # With the entity share at 0 the list is headline cosine alone; with it, articles naming the
-    # same people and places must come up on average.
-    assert mean_shared(cluster.RELATED_ENTITY_SHARE) > mean_shared(0.0)
+    idf = Idf(seeded)
+    offered = 0
+    for aid in ids[:40]:
+        related = related_articles(seeded, aid, k=5)
+        offered += len(related)
+        feats = load_members(seeded, [aid, *(r["id"] for r in related)])
+        me = feats[aid]
+        for r in related:
+            other = feats[r["id"]]
+            weights = idf.of(me.terms | other.terms | {ENTITY_PREFIX + e for e in me.entities | other.entities})
+            assert shared_evidence(me, other, weights, idf.unseen), (aid, r)
+    assert offered > 0

@@ -340,8 +340,14 @@ def create_app(db: str) -> FastAPI:
         return json_read(request, queries.rejections(ctx.store(), limit, offset))
 
     @app.get("/api/stories", tags=["stories"], summary="Stories by freshness and size")
-    def api_stories(request: Request, limit: Limit = 20, offset: Offset = 0) -> Response:
-        return json_read(request, queries.list_stories(ctx.store(), limit, offset))
+    def api_stories(
+        request: Request,
+        limit: Limit = 20,
+        offset: Offset = 0,
+        day: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$", description="Only stories with articles of this day.")] = None,
+        sort: Annotated[str, Query(pattern="^(recent|size)$", description="recent or size (biggest first).")] = "recent",
+    ) -> Response:
+        return json_read(request, queries.list_stories(ctx.store(), limit, offset, day, sort))
 
     @app.get("/api/stories/{story_id}", tags=["stories"], summary="One story with its articles")
     def api_story(request: Request, story_id: StoryId) -> Response:

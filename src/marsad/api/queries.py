@@ -75,10 +75,11 @@ def rejections(store: Store, limit: int, offset: int) -> dict[str, Any]:
     return page(rows[offset : offset + limit], len(rows), limit, offset)
 
 
-def list_stories(store: Store, limit: int, offset: int) -> dict[str, Any]:
-    """Return a page of stories by freshness and size."""
-    total = store.story_count()
-    items = store.story_page(limit, offset)
+def list_stories(store: Store, limit: int, offset: int, day: str | None = None, sort: str = "recent",
+                 since: str | None = None) -> dict[str, Any]:
+    """Return a page of stories (freshest then biggest, or biggest first; one day's when ``day``)."""
+    total = store.story_count(day)
+    items = store.story_page(limit, offset, day, sort, since)
     if items:
         sources = store.story_sources([int(s["id"]) for s in items])
         for s in items:
@@ -87,13 +88,16 @@ def list_stories(store: Store, limit: int, offset: int) -> dict[str, Any]:
 
 
 def story(store: Store, story_id: int) -> dict[str, Any] | None:
-    """Return one story with its articles by time (None when absent)."""
+    """Return one story with its articles in publication order, the first report marked (None when absent)."""
     row = store.story_rows([story_id]).get(story_id)
     if row is None:
         return None
     out = {k: row[k] for k in ("id", "title", "first_seen", "last_seen", "size")}
     rows = store.article_rows(store.story_members(story_id))
-    out["articles"] = sorted((r.to_dict() for r in rows.values()), key=lambda d: (d["date"] or "", d["id"]))
+    arts = sorted((r.to_dict() for r in rows.values()), key=lambda d: (d["date"] is None, d["date"] or "", d["id"]))
+    for i, a in enumerate(arts):
+        a["first_report"] = i == 0 and a["date"] is not None
+    out["articles"] = arts
     out["entities"] = story_entities(store, [int(a["id"]) for a in out["articles"]])
     return out
 
@@ -161,7 +165,7 @@ def related(store: Store, article_id: int, k: int = RELATED_K) -> list[dict[str,
         return None
     if not store.embeddings([article_id]):
         return []
-    from marsad.stories.cluster import related_articles
+    from marsad.stories.related import related_articles
 
     try:
         rows = related_articles(store, article_id, k)
@@ -177,14 +181,17 @@ def related(store: Store, article_id: int, k: int = RELATED_K) -> list[dict[str,
 def home(store: Store) -> dict[str, Any]:
     """Return the home page data: today's stories (when any) and the latest articles by day and source."""
     days: dict[str, dict[str, list[dict[str, Any]]]] = {}
-    for item in store.recent_articles(HOME_ARTICLES):
-        days.setdefault((item["date"] or "")[:10], {}).setdefault(item["source"] or "", []).append(item)
+    recent = store.recent_articles(HOME_ARTICLES)
+    latest = next((r["day"] for r in recent if r.get("day")), None)
+    for item in recent:
+        days.setdefault(item.get("day") or "", {}).setdefault(item["source"] or "", []).append(item)
     grouped = [
         {"day": d, "sources": [{"source": s, "articles": arts} for s, arts in by_source.items()]}
         for d, by_source in days.items()
     ]
     return {
         "counts": store.counts(),
-        "stories": list_stories(store, HOME_STORIES, 0)["items"],
+        "stories": list_stories(store, HOME_STORIES, 0, latest, "size")["items"] if latest else [],
+        "day": latest,
         "days": grouped,
     }

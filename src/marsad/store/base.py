@@ -204,10 +204,11 @@ class Store(Protocol):
     def recent_articles(self, limit: int, offset: int = 0, source: str | None = None) -> list[dict[str, Any]]:
         """Return ``{"id", "url", "source", "title", "date", "tags"}``, newest first (by date, then id)."""
 
-    def story_count(self) -> int:
+    def story_count(self, day: str | None = None) -> int:
         """Return the number of non-empty stories."""
 
-    def story_page(self, limit: int, offset: int = 0) -> list[dict[str, Any]]:
+    def story_page(self, limit: int, offset: int = 0, day: str | None = None, sort: str = "recent",
+                   since: str | None = None) -> list[dict[str, Any]]:
         """Return non-empty stories ``{"id", "title", "first_seen", "last_seen", "size"}``, freshest day and biggest first."""
 
     def story_rows(self, story_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
@@ -239,3 +240,33 @@ class Store(Protocol):
     def close(self) -> None:
         """Close the store."""
 
+
+
+#: Orders of a story list: freshest day first then biggest, or biggest first.
+STORY_SORTS = ("recent", "size")
+#: Stories with at least one article published on a day (``?``: the day).
+DAY_COUNTS = (
+    "SELECT s.story_id, count(*) AS n FROM story_articles s JOIN articles a ON a.id = s.article_id"
+    " WHERE a.day = %s GROUP BY s.story_id"
+)
+STORY_DAY_COUNT = f"SELECT count(*) AS n FROM ({DAY_COUNTS.replace('%s', '?')}) d"
+
+
+def story_page_sql(day: str | None, sort: str, collate: str = "", since: str | None = None) -> tuple[str, list[Any]]:
+    """Return the SQL (``%s`` placeholders, then LIMIT and OFFSET) and arguments of a story list.
+
+    One text for both stores: the dialects differ only in the collation PostgreSQL needs to order
+    ISO dates byte-wise (``collate``). With ``day``, ``day_count`` is the stories' articles of that
+    day; with ``since``, only stories last seen on or after it.
+    """
+    if sort not in STORY_SORTS:
+        raise ValueError(f"sort must be one of {', '.join(STORY_SORTS)}")
+    cols = "st.id, st.title, st.first_seen, st.last_seen, st.size"
+    fresh = f"substr(coalesce(st.last_seen, ''), 1, 10){collate} DESC"
+    where, args = ("st.size > 0 AND st.last_seen >= %s", [since]) if since else ("st.size > 0", [])
+    if day:
+        order = "d.n DESC, st.size DESC, st.id DESC" if sort == "size" else f"{fresh}, d.n DESC, st.id DESC"
+        sql = f"SELECT {cols}, d.n AS day_count FROM stories st JOIN ({DAY_COUNTS}) d ON d.story_id = st.id"
+        return f"{sql} WHERE {where} ORDER BY {order} LIMIT %s OFFSET %s", [day, *args]
+    order = "st.size DESC, st.id DESC" if sort == "size" else f"{fresh}, st.size DESC, st.id DESC"
+    return f"SELECT {cols} FROM stories st WHERE {where} ORDER BY {order} LIMIT %s OFFSET %s", args

@@ -26,7 +26,7 @@ from typing import Any
 
 from marsad.errors import StoreError
 from marsad.models import Page, Rejection
-from marsad.store.base import AddResult, ArticleRow, rejection_detail
+from marsad.store.base import STORY_DAY_COUNT, AddResult, ArticleRow, rejection_detail, story_page_sql
 from marsad.store.retry import RETRY_PAUSE, is_retryable
 from marsad.store.sqlite import ENTITY_TYPES, STORY_TOP_ENTITIES, _recent, _utc
 from marsad.text.normalize import NORMALIZER_VERSION
@@ -1065,24 +1065,24 @@ class PostgresStore:
         """Return the listing form with tags, newest first (by date, then id)."""
         where, args = ("WHERE source = %s", [source]) if source else ("", [])
         rows = self.pg.execute(
-            f"SELECT id, url, source, title, date, data FROM articles {where}"
+            f"SELECT id, url, source, title, date, day, data FROM articles {where}"
             " ORDER BY coalesce(date, '') COLLATE \"C\" DESC, id DESC LIMIT %s OFFSET %s".encode(),
             [*args, limit, offset],
         )
-        return [_recent(r["id"], r["url"], r["source"], r["title"], r["date"], r["data"]) for r in rows]
+        return [_recent(r["id"], r["url"], r["source"], r["title"], r["date"], r["data"], r["day"]) for r in rows]
 
-    def story_count(self) -> int:
-        """Return the number of non-empty stories."""
+    def story_count(self, day: str | None = None) -> int:
+        """Return the number of non-empty stories (with an article published on ``day``, when given)."""
+        if day:
+            return self._scalar(STORY_DAY_COUNT.replace("?", "%s"), (day,))
         return self._scalar("SELECT count(*) AS n FROM stories WHERE size > 0")
 
-    def story_page(self, limit: int, offset: int = 0) -> list[dict[str, Any]]:
-        """Return non-empty stories, freshest day first, then biggest, then newest id."""
-        rows = self.pg.execute(
-            "SELECT id, title, first_seen, last_seen, size FROM stories WHERE size > 0"
-            " ORDER BY substr(coalesce(last_seen, ''), 1, 10) COLLATE \"C\" DESC, size DESC, id DESC LIMIT %s OFFSET %s",
-            (limit, offset),
-        )
-        return [{**r, "id": int(r["id"])} for r in rows]
+    def story_page(self, limit: int, offset: int = 0, day: str | None = None, sort: str = "recent",
+                   since: str | None = None) -> list[dict[str, Any]]:
+        """Return non-empty stories: freshest day first then biggest (``recent``) or biggest first
+        (``size``); with ``day``, only stories with articles published that day, sized by them."""
+        sql, args = story_page_sql(day, sort, collate=' COLLATE "C"', since=since)
+        return [{**r, "id": int(r["id"])} for r in self.pg.execute(sql, [*args, limit, offset])]
 
     def story_rows(self, story_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
         """Return the summary rows of the given stories, by id."""

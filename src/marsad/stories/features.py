@@ -18,6 +18,7 @@ from datetime import datetime
 
 import numpy as np
 
+from marsad.dedup.fingerprint import estimate_jaccard
 from marsad.text.stopwords import stopwords
 from marsad.text.tokens import strip_proclitics, words
 
@@ -33,6 +34,9 @@ ENTITY_PREFIX = "@"
 #: Marks a headline term among an article's stored terms (headline terms are also content terms;
 #: the marked copy says which of them were in the headline).
 TITLE_PREFIX = "^"
+#: Marks an entity named in the headline (the filled slot of a template: the country congratulated,
+#: the family wed, the soldier killed).
+TITLE_ENTITY_PREFIX = "%"
 #: A term is "rare" (name-like: people, families, places, countries) when its IDF is at least this
 #: share of the largest IDF the corpus gives: on SaudiNewsNet (12 days) 0.6 puts the cut near a
 #: document frequency of 0.3%, below the template words of notices (زواج, برقية, تهنئة) and
@@ -55,6 +59,9 @@ FEATURES = (
     "lead_swap",  # the same over headline + lead
     "same_title_later",  # same headline on different days over a body that is not a copy
     "overlap_x_swap",  # much shared wording AND swapped slots: the template signature
+    "title_entities",  # Jaccard of the entities named in the two headlines
+    "title_entity_conflict",  # both headlines name entities, none in common
+    "overlap_x_conflict",  # much shared wording AND headlines naming different entities
 )
 
 
@@ -71,6 +78,7 @@ class StoryArticle:
     title_terms: set[str] = field(default_factory=set)
     entities: set[str] = field(default_factory=set)
     signature: np.ndarray | None = None
+    title_entities: set[str] = field(default_factory=set)
 
 
 def content_terms(title: str | None, text: str) -> set[str]:
@@ -95,26 +103,40 @@ def _terms(ws: Iterable[str]) -> set[str]:
     return out
 
 
-def stored_terms(title: str | None, text: str, entities: Iterable[str]) -> list[str]:
-    """Return the terms kept for an article: content terms, marked headline terms, marked entity ids."""
+def stored_terms(title: str | None, text: str, entities: Iterable[str], in_title: Iterable[str] = ()) -> list[str]:
+    """Return the terms kept for an article: content terms, marked headline terms, marked entity ids
+    and marked headline entity ids."""
     return (
         sorted(content_terms(title, text))
         + sorted(TITLE_PREFIX + t for t in title_terms(title))
         + sorted(ENTITY_PREFIX + e for e in entities)
+        + sorted(TITLE_ENTITY_PREFIX + e for e in in_title)
     )
 
 
-def split_terms(stored: Sequence[str]) -> tuple[set[str], set[str], set[str]]:
-    """Split an article's stored terms into content terms, headline terms and entity ids."""
-    terms, heads, ents = set(), set(), set()
+@dataclass(slots=True)
+class Terms:
+    """An article's stored terms, split by kind."""
+
+    content: set[str] = field(default_factory=set)
+    title: set[str] = field(default_factory=set)
+    entities: set[str] = field(default_factory=set)
+    title_entities: set[str] = field(default_factory=set)
+
+
+def split_terms(stored: Sequence[str]) -> Terms:
+    """Split an article's stored terms into content terms, headline terms, entity ids and headline entity ids."""
+    out = Terms()
     for t in stored:
         if t.startswith(ENTITY_PREFIX):
-            ents.add(t[len(ENTITY_PREFIX) :])
+            out.entities.add(t[len(ENTITY_PREFIX) :])
         elif t.startswith(TITLE_PREFIX):
-            heads.add(t[len(TITLE_PREFIX) :])
+            out.title.add(t[len(TITLE_PREFIX) :])
+        elif t.startswith(TITLE_ENTITY_PREFIX):
+            out.title_entities.add(t[len(TITLE_ENTITY_PREFIX) :])
         else:
-            terms.add(t)
-    return terms, heads, ents
+            out.content.add(t)
+    return out
 
 
 def weighted_overlap(a: set[str], b: set[str], idf: dict[str, float], default: float = 1.0) -> float:
@@ -145,19 +167,63 @@ def slot_swap(a: set[str], b: set[str], idf: dict[str, float], rare: float, defa
     return min(only_a, only_b) / total if total else 0.0
 
 
-def estimate_jaccard(a: np.ndarray | None, b: np.ndarray | None) -> float:
+def signature_jaccard(a: np.ndarray | None, b: np.ndarray | None) -> float:
     """Return the MinHash Jaccard estimate of two signatures (0 when either is missing)."""
     if a is None or b is None or len(a) != len(b) or not len(a):
         return 0.0
-    return float(np.count_nonzero(a == b)) / len(a)
+    return estimate_jaccard(a, b)
+
+
+@dataclass(slots=True)
+class Weighed:
+    """An article's term and entity weights, looked up once and reused for every pair it is in."""
+
+    terms: dict[str, float]
+    title: dict[str, float]
+    entities: dict[str, float]
+    rare_terms: dict[str, float]
+    rare_title: dict[str, float]
+    sums: tuple[float, float, float, float, float]  # terms, title, entities, rare terms, rare title
+
+
+def weigh(a: StoryArticle, idf: dict[str, float], default: float) -> Weighed:
+    """Return the weights of an article's terms under ``idf`` (``default`` for unseen terms)."""
+    rare = RARE_IDF_SHARE * default
+    terms = {t: idf.get(t, default) for t in a.terms}
+    title = {t: idf.get(t, default) for t in a.title_terms}
+    ents = {e: idf.get(ENTITY_PREFIX + e, default) for e in a.entities}
+    rare_terms = {t: w for t, w in terms.items() if w >= rare}
+    rare_title = {t: w for t, w in title.items() if w >= rare}
+    return Weighed(terms, title, ents, rare_terms, rare_title, (
+        sum(terms.values()), sum(title.values()), sum(ents.values()), sum(rare_terms.values()), sum(rare_title.values())))
+
+
+def _jaccard(a: dict[str, float], b: dict[str, float], sum_a: float, sum_b: float) -> float:
+    """Return the weighted Jaccard of two weighted sets (weights agree on shared keys)."""
+    small, large = (a, b) if len(a) <= len(b) else (b, a)
+    inter = sum(w for t, w in small.items() if t in large)
+    den = sum_a + sum_b - inter
+    return inter / den if den > 0 else 0.0
+
+
+def _swap(a: dict[str, float], b: dict[str, float], sum_a: float, sum_b: float) -> float:
+    """``slot_swap`` over pre-weighed rare terms."""
+    small, large = (a, b) if len(a) <= len(b) else (b, a)
+    inter = sum(w for t, w in small.items() if t in large)
+    total = sum_a + sum_b - inter
+    return min(sum_a - inter, sum_b - inter) / total if total > 0 else 0.0
 
 
 def pair_features(a: StoryArticle, b: StoryArticle, idf: dict[str, float], default: float) -> np.ndarray:
     """Return the feature vector of two articles (order of ``FEATURES``); total over any input."""
-    rare = RARE_IDF_SHARE * default
+    return weighed_features(a, b, weigh(a, idf, default), weigh(b, idf, default))
+
+
+def weighed_features(a: StoryArticle, b: StoryArticle, wa: Weighed, wb: Weighed) -> np.ndarray:
+    """``pair_features`` with both articles' weights already looked up (the story stage's fast path)."""
     cos = max(0.0, min(1.0, float(a.vector @ b.vector))) if a.vector.size and b.vector.size else 0.0
-    overlap = weighted_overlap(a.terms, b.terms, idf, default)
-    jaccard = estimate_jaccard(a.signature, b.signature)
+    overlap = _jaccard(wa.terms, wb.terms, wa.sums[0], wb.sums[0])
+    jaccard = signature_jaccard(a.signature, b.signature)
     try:
         days = min(MAX_GAP_DAYS, abs((a.date - b.date).total_seconds()) / 86400.0)
     except OverflowError:
@@ -165,14 +231,17 @@ def pair_features(a: StoryArticle, b: StoryArticle, idf: dict[str, float], defau
     if not math.isfinite(days):
         days = MAX_GAP_DAYS
     same_title = bool(a.title_terms) and a.title_terms == b.title_terms
-    title_swap = slot_swap(a.title_terms, b.title_terms, idf, rare, default)
-    lead_swap = slot_swap(a.terms, b.terms, idf, rare, default)
+    title_swap = _swap(wa.rare_title, wb.rare_title, wa.sums[4], wb.sums[4])
+    lead_swap = _swap(wa.rare_terms, wb.rare_terms, wa.sums[3], wb.sums[3])
+    ta, tb = a.title_entities, b.title_entities
+    title_ents = len(ta & tb) / len(ta | tb) if ta | tb else 0.0
+    conflict = float(bool(ta) and bool(tb) and not ta & tb)
     return np.array(
         [
             cos,
             overlap,
-            weighted_overlap(a.title_terms, b.title_terms, idf, default),
-            entity_overlap(a.entities, b.entities, idf, default),
+            _jaccard(wa.title, wb.title, wa.sums[1], wb.sums[1]),
+            _jaccard(wa.entities, wb.entities, wa.sums[2], wb.sums[2]),
             jaccard,
             days,
             float(bool(a.source) and a.source == b.source),
@@ -180,6 +249,9 @@ def pair_features(a: StoryArticle, b: StoryArticle, idf: dict[str, float], defau
             lead_swap,
             float(same_title and a.date.date() != b.date.date() and jaccard < SAME_TEXT_JACCARD),
             overlap * max(title_swap, lead_swap),
+            title_ents,
+            conflict,
+            overlap * conflict,
         ],
         dtype=np.float64,
     )
