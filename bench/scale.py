@@ -107,7 +107,7 @@ def search_bench(server: pg_server.LocalServer, n: int) -> dict[str, object]:
     t = time.perf_counter()
     tv_engine.catch_up()
     out["tantivy_index_seconds"] = round(time.perf_counter() - t, 1)
-    size = store.pg.execute("SELECT pg_total_relation_size('search_docs') AS n").fetchone()  # type: ignore[attr-defined]
+    size = store.fetch("SELECT pg_total_relation_size('search_docs') AS n")[0]  # type: ignore[attr-defined]
     out["pg_index_mb"] = round(int(size["n"]) / 1e6, 1) if size else None
     titles = [str(r["title"]) for r in records[:n] if r.get("title")]
     rng = random.Random(7)

@@ -98,7 +98,7 @@ def main() -> None:
     t = time.perf_counter()
     ing = ingest_paths(zips, store, load_settings({"db": str(db)}))
     report["ingest_s"] = round(time.perf_counter() - t, 1)
-    conn: sqlite3.Connection = store.conn  # type: ignore[attr-defined]
+    conn: sqlite3.Connection = store.dbapi  # type: ignore[attr-defined]
     n = int(conn.execute("SELECT count(*) FROM articles").fetchone()[0])
     report["articles"] = n
     report["days"] = len(zips)

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from marsad.entities.linking import link_page
 from marsad.errors import StoreError
 from marsad.extract import extract
 from marsad.ingest.files import iter_documents
@@ -114,6 +115,7 @@ def ingest_documents(
                     reject(result)
                     continue
                 try:
+                    link_page(store, result)  # the page's entities get the store's ids
                     added = store.add_page(result)
                 except StoreError:
                     raise

@@ -50,15 +50,15 @@ def test_two_writers_no_duplicates(pg: pg_server.LocalServer, tmp_path: Path) ->
         assert sorted((r.url or "", r.title or "") for r in store.articles()) == sorted(
             (r.url or "", r.title or "") for r in ref.articles()
         )
-        row = store.pg.execute(
+        row = store.fetch(
             "SELECT count(*) AS n, count(DISTINCT content_key) AS k, count(DISTINCT (url, source, title, text)) AS c"
             " FROM articles"
-        ).fetchone()
-        assert row is not None and row["n"] == row["k"] == row["c"]
+        )[0]
+        assert row["n"] == row["k"] == row["c"]
         # Every page the second writer met first or second is stored once and seen twice (one sighting each).
-        seen = store.pg.execute("SELECT count(*) AS n FROM sightings").fetchone()
+        seen = store.fetch("SELECT count(*) AS n FROM sightings")[0]
         pages = store.counts()["pages"]
-        assert seen is not None and seen["n"] > pages
+        assert seen["n"] > pages
         # Each article went through the dedup and stories stage exactly once (in whichever writer stored it).
         assert store.ids_without_fingerprint() == [] and store.ids_without_story() == []
         members = [a["id"] for st in store.stories() for a in st["articles"]]
@@ -114,8 +114,8 @@ def test_deadlocked_page_is_retried(pg: pg_server.LocalServer) -> None:
         added = [r for r in results.values() if isinstance(r, AddResult)]
         assert sum(r.duplicates for r in added) == 2  # each copy's article was already stored
         assert first.counts() == {"pages": 4, "articles": 2, "rejections": 0}
-        row = first.pg.execute("SELECT count(DISTINCT content_key) AS k FROM articles").fetchone()
-        assert row is not None and row["k"] == 2
+        row = first.fetch("SELECT count(DISTINCT content_key) AS k FROM articles")[0]
+        assert row["k"] == 2
     finally:
         first.close()
         second.close()
@@ -133,7 +133,7 @@ def test_run_transaction_retries_a_deadlock(pg: pg_server.LocalServer) -> None:
         calls.append(1)
         store.set_meta("k", str(len(calls)))
         if len(calls) == 1:
-            store.pg.execute("DO $$ BEGIN RAISE EXCEPTION USING ERRCODE = '40P01', MESSAGE = 'simulated deadlock'; END $$")
+            store.run("DO $$ BEGIN RAISE EXCEPTION USING ERRCODE = '40P01', MESSAGE = 'simulated deadlock'; END $$")
         return len(calls)
 
     try:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from marsad.dedup.near import duplicate_groups
+from marsad.entities.linking import resolve_entity
 from marsad.pipeline import ingest_paths
 from marsad.settings import load_settings
 from marsad.store import Store, is_postgres_url, open_store, pg_server
@@ -96,12 +97,13 @@ def test_schema_version_and_reopen(backend: str) -> None:
     again = open_store(backend)  # migrations are not re-run on an up-to-date store
     assert again.counts() == n
     if is_postgres_url(backend):
-        from marsad.store.postgres import SCHEMA_VERSION, PostgresStore
+        from marsad.store.postgres import PostgresStore
+        from marsad.store.schema import SCHEMA_VERSION
 
         assert isinstance(again, PostgresStore)
         assert again.schema_version() == SCHEMA_VERSION
         # SaudiNewsNet's first day is July 2015; the seed page has no date and goes to its ingest month.
-        assert "articles_y2015m07" in again.partitions()
+        assert "articles_y2015m07" in again.partition_names()
     again.close()
 
 
@@ -170,7 +172,7 @@ def test_backends_agree_on_entities(pg: pg_server.LocalServer, tmp_path: Path) -
             assert lite.entity(e["id"]) == post.entity(e["id"])
             assert lite.entity_article_ids([e["id"]]) == post.entity_article_ids([e["id"]])
             for form in e["forms"]:
-                assert lite.resolve_entity(form) == post.resolve_entity(form)
+                assert resolve_entity(lite, form) == resolve_entity(post, form)
         assert lite.entity_counts(ids, 20) == post.entity_counts(ids, 20)
         assert [s["entities"] for s in lite.stories()] == [s["entities"] for s in post.stories()]
     finally:

@@ -54,8 +54,8 @@ def test_full_store_stops_the_run_with_its_cause_and_keeps_earlier_batches(tmp_p
     src = tmp_path / "more.json"
     src.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
     store = open_store(str(db))
-    pages = store.conn.execute("PRAGMA page_count").fetchone()[0]  # type: ignore[attr-defined]
-    store.conn.execute(f"PRAGMA max_page_count={pages + 40}")  # type: ignore[attr-defined]
+    pages = store.dbapi.execute("PRAGMA page_count").fetchone()[0]  # type: ignore[attr-defined]
+    store.dbapi.execute(f"PRAGMA max_page_count={pages + 40}")  # type: ignore[attr-defined]
     with pytest.raises(StoreError, match="full"):
         ingest_paths([str(src)], store, settings)
     store.close()
@@ -94,9 +94,9 @@ def silent_listener() -> Iterator[int]:
 def test_postgres_url_to_a_silent_listener_times_out(silent_listener: int, monkeypatch: pytest.MonkeyPatch) -> None:
     """Defect 11: it used to hang for 130 s."""
     pytest.importorskip("psycopg")
-    import marsad.store.postgres as pgstore
+    import marsad.store.engines as engines
 
-    monkeypatch.setattr(pgstore, "CONNECT_TIMEOUT", 2)
+    monkeypatch.setattr(engines, "CONNECT_TIMEOUT", 2)
     started = time.monotonic()
     with pytest.raises(StoreError, match="cannot open store"):
         open_store(f"postgresql://marsad@127.0.0.1:{silent_listener}/marsad")

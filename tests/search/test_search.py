@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from marsad.entities.linking import resolve_entity
 from marsad.search import IndexDoc, SearchEngine, open_search, parse_query
 from marsad.search.analysis import broken_plurals, iter_terms, term_of
 from marsad.search.engine import index_meta, index_path_for
@@ -260,7 +261,7 @@ def test_index_of_another_version_is_rebuilt(fresh: str) -> None:
         store.close()
 
 
-def test_postgres_store_is_indexed_as_it_is_written(pg_url: str) -> None:
+def test_postgres_index_catches_up_with_what_is_missing(pg_url: str) -> None:
     from marsad.pipeline import ingest_paths
     from marsad.search.postgres_backend import PostgresBackend
     from marsad.settings import load_settings
@@ -270,7 +271,8 @@ def test_postgres_store_is_indexed_as_it_is_written(pg_url: str) -> None:
         ingest_paths([str(DATA / "seed-kim-putin.txt")], store, load_settings())
         eng = open_search(store, pg_url)
         assert isinstance(eng.backend, PostgresBackend)
-        # add_page wrote the rows in the articles' own transaction: nothing to catch up.
+        # The index is derived: the articles without a search row are found and indexed, then none is left.
+        assert eng.pending() == 2 and eng.catch_up() == 2
         assert eng.pending() == 0 and eng.catch_up() == 0
         assert eng.backend.count() == store.counts()["articles"] == 2
         assert eng.search("بوتين").total >= 1
@@ -319,7 +321,7 @@ def test_entity_filter_by_id_and_by_any_spelling(engine: SearchEngine) -> None:
     assert {h["id"] for h in by_id.hits} == mentioning
     # Every stored spelling of the entity resolves to it (through the alias keys) and finds the same articles.
     for form in korea["forms"]:
-        assert korea["id"] in engine.store.resolve_entity(form), form
+        assert korea["id"] in resolve_entity(engine.store, form), form
     by_name = engine.search('entity:"كوريا الشمالية"', limit=100)
     assert {h["id"] for h in by_name.hits} == mentioning
     # The filter combines with words, and the entity's words are highlighted in the hits.

@@ -6,19 +6,21 @@ import sqlite3
 from pathlib import Path
 
 from marsad.store import SQLiteStore
-from marsad.store.sqlite import MIGRATIONS, SCHEMA_VERSION
+from marsad.store.legacy import SQLITE
+from marsad.store.schema import SCHEMA_VERSION
 
 
 def test_version_1_store_is_migrated(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     conn = sqlite3.connect(path)
-    conn.executescript(MIGRATIONS[0])
+    conn.executescript(SQLITE[0])
     conn.execute("PRAGMA user_version=1")
     conn.commit()
     conn.close()
     s = SQLiteStore(path)
-    assert int(s.conn.execute("PRAGMA user_version").fetchone()[0]) == SCHEMA_VERSION >= 3
-    tables = {r[0] for r in s.conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert int(s.dbapi.execute("PRAGMA user_version").fetchone()[0]) == len(SQLITE)
+    assert s.schema_version() == SCHEMA_VERSION
+    tables = {r[0] for r in s.dbapi.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert {
         "fingerprints",
         "lsh_bands",
@@ -27,6 +29,8 @@ def test_version_1_store_is_migrated(tmp_path: Path) -> None:
         "stories",
         "story_articles",
         "article_terms",
+        "article_keys",
+        "marsad_schema",
     } <= tables
     s.close()
 
@@ -35,7 +39,7 @@ def test_lsh_probe_uses_the_index(tmp_path: Path) -> None:
     s = SQLiteStore(tmp_path / "m.db")
     plan = " ".join(
         str(r[-1])
-        for r in s.conn.execute(
+        for r in s.dbapi.execute(
             "EXPLAIN QUERY PLAN SELECT DISTINCT article_id FROM lsh_bands WHERE key IN (1, 2, 3)"
         )
     )
@@ -45,7 +49,7 @@ def test_lsh_probe_uses_the_index(tmp_path: Path) -> None:
 
 def test_lsh_candidates_and_duplicate_kind_precedence(tmp_path: Path) -> None:
     s = SQLiteStore(tmp_path / "m.db")
-    s.conn.execute("PRAGMA foreign_keys=OFF")  # fingerprints of articles not stored, for the unit check
+    s.dbapi.execute("PRAGMA foreign_keys=OFF")  # fingerprints of articles not stored, for the unit check
     s.add_fingerprint(1, "h1", b"\0" * 8, 10, [10, -20, 2**62])
     s.add_fingerprint(2, "h1", b"\0" * 8, 10, [11, -20])
     s.add_fingerprint(3, "h3", b"\0" * 8, 10, [99])

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from marsad.entities.linking import resolve_entity
 from marsad.pipeline import ingest_paths
 from marsad.settings import load_settings
 from marsad.store import Store, open_store
@@ -35,7 +36,7 @@ def test_article_entities_are_the_stored_mentions(filled: Store) -> None:
     assert got == expected and got
     assert filled.article_entities([]) == {} and filled.article_entities([10**9]) == {}
     # The seed page's two fused articles both name North Korea under one store id.
-    korea = filled.resolve_entity("كوريا الشمالية")
+    korea = resolve_entity(filled, "كوريا الشمالية")
     assert len(korea) == 1 and sum(korea[0] in v for v in got.values()) >= 2
 
 
@@ -45,10 +46,10 @@ def test_entity_listing_counts_and_resolution(filled: Store) -> None:
     assert filled.entity_count("LOC") == len(filled.entities("LOC"))
     top = listed[0]
     assert filled.entity_article_count(top["id"]) == top["articles"] == len(filled.entity_article_ids([top["id"]]))
-    assert filled.resolve_entity(top["id"]) == [top["id"]]
+    assert resolve_entity(filled, top["id"]) == [top["id"]]
     for form in top["forms"]:
-        assert top["id"] in filled.resolve_entity(form)
-    assert filled.resolve_entity("") == [] and filled.resolve_entity("zzzz-no-such-name") == []
+        assert top["id"] in resolve_entity(filled, form)
+    assert resolve_entity(filled, "") == [] and resolve_entity(filled, "zzzz-no-such-name") == []
     forms = filled.entity_forms([top["id"]])
     assert forms[0] == top["name"] and set(top["forms"]) <= set(forms)
     ids = [r.id for r in filled.articles()]
@@ -74,7 +75,7 @@ def test_listing_reads(filled: Store) -> None:
     assert keys == sorted(keys, reverse=True)
     assert [a["id"] for a in recent] == [k[1] for k in keys[:10]]
     assert [a["id"] for a in filled.recent_articles(5, 5)] == [k[1] for k in keys[5:10]]
-    assert all(set(a) == {"id", "url", "source", "title", "date", "tags"} for a in recent)
+    assert all(set(a) == {"id", "url", "source", "title", "date", "day", "tags"} for a in recent)
 
 
 def test_story_and_duplicate_reads(filled: Store) -> None:

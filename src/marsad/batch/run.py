@@ -103,18 +103,13 @@ def _write_jsonl(path: Path, rows: Iterator[dict[str, Any]]) -> None:
 
 def write_store(url: str, articles: Sequence[dict[str, Any]], pairs: Sequence[tuple[str, str, str, float]]) -> None:
     """Write batch fingerprints and duplicate pairs into the store, then cluster stories there."""
-    from marsad.store.postgres import PostgresStore
     from marsad.stories.stage import catch_up
 
     store = open_store(url)
-    assert isinstance(store, PostgresStore)
     try:
         store.begin()
         check_scheme(store)
-        ids = {
-            str(r["content_key"]): int(r["id"])
-            for r in store.pg.execute("SELECT content_key, id FROM article_keys WHERE content_key = ANY(%s)", ([a["key"] for a in articles],))
-        }
+        ids = store.article_ids_by_key([str(a["key"]) for a in articles])
         have = set(store.signatures(list(ids.values())))
         for a in articles:
             aid = ids.get(a["key"])

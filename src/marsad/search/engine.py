@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from marsad.entities.linking import resolve_entity
 from marsad.search.analysis import ANALYSIS_VERSION, iter_terms
 from marsad.search.backend import GapFreeBackend, SearchBackend, make_doc
 from marsad.search.query import Clause, ParsedQuery, parse_query
@@ -155,8 +156,6 @@ class SearchEngine:
         return added
 
     def _fill_missing(self, backend: GapFreeBackend, batch: int) -> int:
-        if getattr(backend, "complete", False):
-            return 0
         added = 0
         while True:
             ids = backend.missing(batch)
@@ -167,8 +166,6 @@ class SearchEngine:
             added += len(rows)
             if len(rows) < len(ids):  # ids without an article row (never expected): stop rather than loop
                 break
-        if hasattr(backend, "complete"):
-            backend.complete = True
         return added
 
     def rebuild(self) -> int:
@@ -195,7 +192,7 @@ class SearchEngine:
         allowed: set[int] | None = None
         marks: list[Clause] = []
         for name in q.entities:
-            ids = self.store.resolve_entity(name)
+            ids = resolve_entity(self.store, name)
             if not ids:
                 phrase = parse_query(f'"{name}"').clauses()
                 if phrase:

@@ -13,8 +13,10 @@ the same articles for the same query. One column holds everything, told apart by
 A word of the query matches its term or any of its name keys (with the proclitic variants tantivy
 asks for); a phrase is ``t1 <-> t2`` over terms, or the same over name keys. Ranking is
 ``ts_rank_cd`` with weights title 1.0, body 0.5 (the tantivy title boost of 2) and name keys 0.3
-(tantivy's 0.6 of a body match), normalized by log document length. The rows are written by
-``PostgresStore.add_page`` in the article's own transaction; see docs/search.md.
+(tantivy's 0.6 of a body match), normalized by log document length. The rows are derived data,
+like the tantivy index: a search (or ``marsad repair``) first indexes the stored articles that
+have no row, found by an anti-join rather than a watermark, so articles committed out of id order
+by concurrent writers are never skipped; see docs/search.md.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from marsad.search.backend import BackendResult, IndexDoc, make_doc
+from marsad.search.backend import BackendResult, IndexDoc
 from marsad.search.query import Clause, ParsedQuery
 from marsad.search.tantivy_backend import DAY_FACET_SIZE, FACET_SIZE, FOLD_PROCLITICS
 
@@ -94,11 +96,6 @@ def doc_row(doc: IndexDoc) -> tuple[int, str, str, int, str]:
     return (doc.id, doc.source.replace("\x00", "\ufffd"), doc.day, _dayn(doc.day), tsvector_text(doc))
 
 
-def search_row(article_id: int, source: str | None, title: str | None, date: str | None, text: str | None) -> tuple[int, str, str, int, str]:
-    """Return the ``search_docs`` row of a stored article (what ``PostgresStore.add_page`` writes)."""
-    return doc_row(make_doc(article_id, source, title, date, text))
-
-
 def _word(term: str, fold: str) -> str:
     parts = [_lexeme(term)]
     if fold:
@@ -134,8 +131,6 @@ class PostgresBackend:
             raise RuntimeError("the PostgreSQL search backend needs psycopg: pip install 'marsad[scale]'")
         self.url = url
         self._pg: psycopg.Connection[dict[str, Any]] | None = None
-        # Set once a catch-up found nothing missing: from then on every writer indexes in add_page.
-        self.complete = False
         if meta is not None:
             stored = self._one("SELECT value FROM meta WHERE key=%s", (META_KEY,))
             wanted = meta
@@ -148,9 +143,11 @@ class PostgresBackend:
 
     def _conn(self) -> psycopg.Connection[dict[str, Any]]:
         if self._pg is None or self._pg.closed:
-            from marsad.store.postgres import pg_connect
+            from psycopg.rows import dict_row
 
-            self._pg = pg_connect(self.url)
+            from marsad.store.engines import CONNECT_TIMEOUT
+
+            self._pg = psycopg.connect(self.url, autocommit=True, row_factory=dict_row, connect_timeout=CONNECT_TIMEOUT)
         return self._pg
 
     def _one(self, sql: str, args: Sequence[Any] = ()) -> dict[str, Any] | None:
@@ -177,7 +174,6 @@ class PostgresBackend:
     def clear(self) -> None:
         """Remove every document (DELETE, not TRUNCATE: concurrent writers are not blocked)."""
         self._conn().execute("DELETE FROM search_docs")
-        self.complete = False
 
     def close(self) -> None:
         """Release the connection (it is opened again when next needed)."""

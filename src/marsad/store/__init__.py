@@ -1,30 +1,45 @@
-"""The system of record: ``open_store`` picks the backend from a path or URL."""
+"""The system of record: ``open_store`` picks the backend from a path or URL.
+
+One implementation (``SqlStore``) serves both engines through SQLAlchemy Core; the roles it plays
+are the small protocols of ``store.base``.
+"""
 
 from __future__ import annotations
 
+from marsad.entities.linking import EntityDictionary
 from marsad.errors import StoreError
-from marsad.store.base import AddResult, ArticleRow, Store
+from marsad.store.base import (
+    AddResult,
+    ArticleRow,
+    DerivedState,
+    FeedState,
+    Lifecycle,
+    PageWriter,
+    ReadModel,
+    Store,
+)
+from marsad.store.engines import POSTGRES_SCHEMES, is_postgres_url
 from marsad.store.retry import is_retryable, run_transaction
 from marsad.store.sqlite import SQLiteStore
 
 __all__ = [
+    "POSTGRES_SCHEMES",
     "AddResult",
     "ArticleRow",
+    "DerivedState",
+    "EntityDictionary",
+    "FeedState",
+    "Lifecycle",
+    "PageWriter",
+    "ReadModel",
     "SQLiteStore",
     "Store",
+    "check_location",
     "is_postgres_url",
     "is_retryable",
     "open_store",
     "run_transaction",
 ]
-
-#: URL schemes that select the PostgreSQL backend (libpq accepts both spellings).
-POSTGRES_SCHEMES = ("postgresql://", "postgres://")
-
-
-def is_postgres_url(location: str) -> bool:
-    """Return True if ``location`` names a PostgreSQL database rather than a SQLite file."""
-    return location.startswith(POSTGRES_SCHEMES)
 
 
 def check_location(location: str) -> str:
@@ -40,7 +55,6 @@ def open_store(location: str) -> Store:
     """Open the store at ``location``: a SQLite file path, or a postgresql:// URL."""
     check_location(location)
     if is_postgres_url(location):
-        # Imported here so that SQLite users never need psycopg installed.
         from marsad.store.postgres import PostgresStore
 
         return PostgresStore(location)

@@ -1,4 +1,9 @@
-"""The store protocol every backend implements (SQLite now; PostgreSQL behind the same methods)."""
+"""The store's roles (small protocols), its row types, and the SQL of story lists.
+
+A caller asks only for the role it needs (the feed watcher a ``FeedState``, entity linking an
+``EntityDictionary``, which ``marsad.entities.linking`` defines); ``Store`` is every role at once,
+which ``open_store`` returns.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from marsad.entities.linking import EntityDictionary
 from marsad.models import Page, Rejection
 
 
@@ -44,8 +50,8 @@ class AddResult:
     duplicates: int = 0
 
 
-class Store(Protocol):
-    """What the rest of Marsad may ask of a store."""
+class Lifecycle(Protocol):
+    """Transactions, meta values and closing; a store is also a context manager."""
 
     def begin(self) -> None:
         """Start a write transaction."""
@@ -56,46 +62,34 @@ class Store(Protocol):
     def rollback(self) -> None:
         """Abandon the current transaction."""
 
+    def close(self) -> None:
+        """Close the store."""
+
+    def __enter__(self) -> Any:
+        """Return the store itself."""
+
+    def __exit__(self, kind: Any, exc: Any, tb: Any) -> None:
+        """Roll back on an exception, then close."""
+
+    def get_meta(self, key: str) -> str | None:
+        """Return a meta value (scheme versions and the like), or None."""
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Set a meta value."""
+
+
+class PageWriter(Protocol):
+    """What ingest writes: pages with their articles and mentions, and rejections."""
+
     def add_page(self, page: Page, uri: str | None = None) -> AddResult:
         """Store a page and its articles once."""
 
     def add_rejection(self, rejection: Rejection, count: int = 1) -> None:
         """Record ``count`` rejections of one source for one reason (one row per source and reason)."""
 
-    def articles(self, limit: int | None = None, offset: int = 0, source: str | None = None) -> list[ArticleRow]:
-        """List stored articles."""
 
-    def iter_articles(self) -> Iterator[dict[str, Any]]:
-        """Yield every stored article's full form."""
-
-    def article(self, article_id: int) -> dict[str, Any] | None:
-        """Return one article with provenance."""
-
-    def page_text(self, page_id: int) -> str | None:
-        """Return a page's original text."""
-
-    def rejections(self, limit: int | None = None) -> list[dict[str, Any]]:
-        """Return recorded rejections."""
-
-    def counts(self) -> dict[str, int]:
-        """Return table counts."""
-
-    def sources(self) -> list[tuple[str, int]]:
-        """Return article counts per source."""
-
-    # -- dedup and stories (the incremental stages' state) --------------------------------------
-
-    def get_meta(self, key: str) -> str | None:
-        """Return a meta value, or None."""
-
-    def set_meta(self, key: str, value: str) -> None:
-        """Set a meta value."""
-
-    def article_texts(self, ids: Sequence[int]) -> list[dict[str, Any]]:
-        """Return id, url, source, title, date and text of the given articles."""
-
-    def article_rows(self, ids: Sequence[int]) -> dict[int, ArticleRow]:
-        """Return the listing form of the given articles, by id."""
+class DerivedState(Protocol):
+    """Fingerprints, duplicates, embeddings, terms and stories: recomputable from the articles."""
 
     def ids_without_fingerprint(self, limit: int | None = None) -> list[int]:
         """Return ids of articles not yet fingerprinted."""
@@ -107,52 +101,52 @@ class Store(Protocol):
         """Store an article's fingerprint and LSH band keys."""
 
     def same_content(self, content_hash: str) -> list[int]:
-        """Return ids of articles with this content hash."""
+        """Return ids with this exact content hash."""
 
     def lsh_candidates(self, band_keys: Sequence[int]) -> list[int]:
-        """Return ids of articles sharing an LSH band key."""
+        """Return ids sharing an LSH band key."""
 
     def signatures(self, ids: Sequence[int]) -> dict[int, bytes]:
-        """Return MinHash signatures by article id."""
+        """Return MinHash signatures by id."""
 
     def add_duplicate(self, a: int, b: int, kind: str, score: float) -> None:
         """Record a duplicate pair."""
 
     def duplicate_pairs(self, ids: Sequence[int] | None = None) -> list[tuple[int, int, str, float]]:
-        """Return duplicate pairs (all, or touching ``ids``)."""
+        """Return duplicate pairs, all or those touching ``ids``."""
 
     def put_embedding(self, article_id: int, vector: bytes) -> None:
         """Store an article's embedding."""
 
     def embeddings(self, ids: Sequence[int]) -> dict[int, bytes]:
-        """Return embeddings by article id."""
+        """Return embeddings by id."""
 
     def add_terms(self, terms: Sequence[str]) -> None:
         """Count one more document for each term."""
 
     def put_terms(self, article_id: int, terms: Sequence[str]) -> None:
-        """Store an article's content terms."""
+        """Store an article's story terms."""
 
     def article_terms(self, ids: Sequence[int]) -> dict[int, list[str]]:
-        """Return stored content terms by article id."""
+        """Return story terms by id."""
 
     def term_df(self, terms: Sequence[str]) -> dict[str, int]:
         """Return document frequencies of terms."""
 
     def new_story(self) -> int:
-        """Create an empty story."""
+        """Create an empty story and return its id."""
 
     def assign_story(self, article_id: int, story_id: int, date: str | None, score: float) -> None:
         """Put an article in a story."""
 
     def window_articles(self, since: str) -> list[tuple[int, int]]:
-        """Return (article id, story id) of story members dated at or after ``since``."""
+        """Return (article, story) of story members dated at or after ``since``."""
 
     def story_members(self, story_id: int) -> list[int]:
         """Return a story's article ids."""
 
     def story_of(self, article_ids: Sequence[int]) -> dict[int, int]:
-        """Return story ids of articles."""
+        """Return the story of each article that has one."""
 
     def move_story(self, source_id: int, target_id: int) -> None:
         """Merge one story into another."""
@@ -160,113 +154,144 @@ class Store(Protocol):
     def update_story(self, story_id: int, title: str | None, first_seen: str | None, last_seen: str | None, size: int) -> None:
         """Set a story's summary fields."""
 
+
+class ReadModel(Protocol):
+    """Everything the API, web UI, CLI, search index and stages read."""
+
+    def articles(self, limit: int | None = None, offset: int = 0, source: str | None = None) -> list[ArticleRow]:
+        """Return stored articles in id order."""
+
+    def iter_articles(self) -> Iterator[dict[str, Any]]:
+        """Yield every article's JSON form."""
+
+    def article(self, article_id: int) -> dict[str, Any] | None:
+        """Return one article with provenance."""
+
+    def page_text(self, page_id: int) -> str | None:
+        """Return a page's original text."""
+
+    def rejections(self, limit: int | None = None) -> list[dict[str, Any]]:
+        """Return recorded rejections, newest first."""
+
+    def counts(self) -> dict[str, int]:
+        """Return row counts of the main tables."""
+
+    def sources(self) -> list[tuple[str, int]]:
+        """Return (source, article count) pairs."""
+
+    def article_texts(self, ids: Sequence[int]) -> list[dict[str, Any]]:
+        """Return id, url, source, title, date, day and text of articles."""
+
+    def article_rows(self, ids: Sequence[int]) -> dict[int, ArticleRow]:
+        """Return the listing form of articles by id."""
+
+    def article_ids_by_key(self, keys: Sequence[str]) -> dict[str, int]:
+        """Return the article id of each stored content key."""
+
+    def max_article_id(self) -> int:
+        """Return the highest article id."""
+
+    def count_articles(self, source: str | None = None, after_id: int = 0) -> int:
+        """Return the number of articles."""
+
+    def articles_after(self, after_id: int, limit: int) -> list[dict[str, Any]]:
+        """Return articles above an id, in id order."""
+
+    def recent_articles(self, limit: int, offset: int = 0, source: str | None = None) -> list[dict[str, Any]]:
+        """Return the listing form, newest first."""
+
     def stories(self, since: str | None = None) -> list[dict[str, Any]]:
         """Return stories with their articles."""
 
+    def story_count(self, day: str | None = None) -> int:
+        """Return the number of stories (of one day)."""
+
+    def story_page(self, limit: int, offset: int = 0, day: str | None = None, sort: str = "recent",
+                   since: str | None = None) -> list[dict[str, Any]]:
+        """Return a page of stories."""
+
+    def story_rows(self, story_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """Return story summary rows by id."""
+
+    def story_sources(self, story_ids: Sequence[int]) -> dict[int, list[str]]:
+        """Return each story's sources."""
+
+    def duplicate_count(self) -> int:
+        """Return the number of duplicate pairs."""
+
+    def duplicate_page(self, limit: int, offset: int = 0) -> list[tuple[int, int, str, float]]:
+        """Return a page of duplicate pairs."""
+
     def entities(self, type: str | None = None, limit: int | None = None, offset: int = 0) -> list[dict[str, Any]]:
-        """List entities with counts and surface forms."""
+        """Return entities with counts and surface forms."""
 
     def entity(self, entity_id: str) -> dict[str, Any] | None:
-        """Return one entity with timeline, co-occurring entities and articles."""
+        """Return one entity with its timeline, co-occurring entities and articles."""
 
     def article_entities(self, ids: Sequence[int]) -> dict[int, list[str]]:
-        """Return the entity ids mentioned in each given article (distinct, sorted; articles without any left out)."""
+        """Return the entity ids each article mentions."""
 
     def entity_count(self, type: str | None = None) -> int:
-        """Return how many entities (of a type) have at least one mention."""
+        """Return how many entities have mentions."""
 
     def entity_article_count(self, entity_id: str) -> int:
         """Return how many articles mention an entity."""
 
     def entity_counts(self, article_ids: Sequence[int], limit: int) -> list[dict[str, Any]]:
-        """Return ``{"id", "type", "name", "articles", "mentions"}`` of entities in these articles, most articles first."""
-
-    def resolve_entity(self, text: str) -> list[str]:
-        """Return the ids of the entities ``text`` names: an entity id, or any name/surface form via the alias keys."""
+        """Return the entities of a set of articles with counts."""
 
     def entity_article_ids(self, entity_ids: Sequence[str]) -> list[int]:
-        """Return the ids of articles mentioning any of the given entities, ascending."""
+        """Return ids of articles mentioning any of the entities."""
 
     def entity_forms(self, entity_ids: Sequence[str]) -> list[str]:
-        """Return the names and surface forms of the given entities, most mentioned first."""
+        """Return names and surface forms of entities."""
 
-    # -- read side of the API, web UI and search index -------------------------------------------
 
-    def max_article_id(self) -> int:
-        """Return the highest stored article id (0 when empty)."""
-
-    def count_articles(self, source: str | None = None, after_id: int = 0) -> int:
-        """Return the number of stored articles (of one source; with an id above ``after_id``)."""
-
-    def articles_after(self, after_id: int, limit: int) -> list[dict[str, Any]]:
-        """Return ``{"id", "url", "source", "title", "date", "text"}`` of articles with id > ``after_id``, in id order."""
-
-    def recent_articles(self, limit: int, offset: int = 0, source: str | None = None) -> list[dict[str, Any]]:
-        """Return ``{"id", "url", "source", "title", "date", "tags"}``, newest first (by date, then id)."""
-
-    def story_count(self, day: str | None = None) -> int:
-        """Return the number of non-empty stories."""
-
-    def story_page(self, limit: int, offset: int = 0, day: str | None = None, sort: str = "recent",
-                   since: str | None = None) -> list[dict[str, Any]]:
-        """Return non-empty stories ``{"id", "title", "first_seen", "last_seen", "size"}``, freshest day and biggest first."""
-
-    def story_rows(self, story_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
-        """Return ``{"id", "title", "first_seen", "last_seen", "size"}`` of the given stories, by id."""
-
-    def story_sources(self, story_ids: Sequence[int]) -> dict[int, list[str]]:
-        """Return the distinct sources of each story's articles (sorted; ``""`` for none)."""
-
-    def duplicate_count(self) -> int:
-        """Return the number of recorded duplicate pairs."""
-
-    def duplicate_page(self, limit: int, offset: int = 0) -> list[tuple[int, int, str, float]]:
-        """Return a page of duplicate pairs ``(a, b, kind, score)`` ordered by (a, b)."""
-
-    # -- feed watcher state ---------------------------------------------------------------------
+class FeedState(Protocol):
+    """What the feed watcher remembers between polling rounds."""
 
     def feed_validators(self, url: str) -> tuple[str | None, str | None]:
-        """Return the (ETag, Last-Modified) stored for a feed, (None, None) when unknown."""
+        """Return a feed's (ETag, Last-Modified)."""
 
     def save_feed_state(self, url: str, etag: str | None, last_modified: str | None, status: int | None, error: str | None) -> None:
         """Remember the outcome of polling a feed."""
 
     def entry_seen(self, feed_url: str, entry_id: str) -> bool:
-        """Return True if this feed entry was handled before."""
+        """Return True if an entry was handled before."""
 
     def mark_entry_seen(self, feed_url: str, entry_id: str) -> None:
-        """Remember a feed entry as handled."""
+        """Remember an entry as handled."""
 
-    def close(self) -> None:
-        """Close the store."""
 
+class Store(Lifecycle, PageWriter, EntityDictionary, DerivedState, ReadModel, FeedState, Protocol):
+    """A store in every role (what ``open_store`` returns)."""
 
 
 #: Orders of a story list: freshest day first then biggest, or biggest first.
 STORY_SORTS = ("recent", "size")
-#: Stories with at least one article published on a day (``?``: the day).
+#: Stories with at least one article published on ``:day``.
 DAY_COUNTS = (
     "SELECT s.story_id, count(*) AS n FROM story_articles s JOIN articles a ON a.id = s.article_id"
-    " WHERE a.day = %s GROUP BY s.story_id"
+    " WHERE a.day = :day GROUP BY s.story_id"
 )
-STORY_DAY_COUNT = f"SELECT count(*) AS n FROM ({DAY_COUNTS.replace('%s', '?')}) d"
+STORY_DAY_COUNT = f"SELECT count(*) AS n FROM ({DAY_COUNTS}) d"
 
 
-def story_page_sql(day: str | None, sort: str, collate: str = "", since: str | None = None) -> tuple[str, list[Any]]:
-    """Return the SQL (``%s`` placeholders, then LIMIT and OFFSET) and arguments of a story list.
+def story_page_sql(day: str | None, sort: str, since: str | None = None) -> tuple[str, dict[str, Any]]:
+    """Return the SQL (named parameters; ``:n`` and ``:o`` are the limit and offset) and arguments of a story list.
 
-    One text for both stores: the dialects differ only in the collation PostgreSQL needs to order
-    ISO dates byte-wise (``collate``). With ``day``, ``day_count`` is the stories' articles of that
-    day; with ``since``, only stories last seen on or after it.
+    With ``day``, ``day_count`` is the stories' articles of that day; with ``since``, only stories
+    last seen on or after it. ``{C}`` is the store's byte-order collation.
     """
     if sort not in STORY_SORTS:
         raise ValueError(f"sort must be one of {', '.join(STORY_SORTS)}")
     cols = "st.id, st.title, st.first_seen, st.last_seen, st.size"
-    fresh = f"substr(coalesce(st.last_seen, ''), 1, 10){collate} DESC"
-    where, args = ("st.size > 0 AND st.last_seen >= %s", [since]) if since else ("st.size > 0", [])
+    fresh = "substr(coalesce(st.last_seen, ''), 1, 10){C} DESC"
+    where = "st.size > 0 AND st.last_seen >= :since" if since else "st.size > 0"
+    args: dict[str, Any] = {"since": since, "day": day}
     if day:
         order = "d.n DESC, st.size DESC, st.id DESC" if sort == "size" else f"{fresh}, d.n DESC, st.id DESC"
         sql = f"SELECT {cols}, d.n AS day_count FROM stories st JOIN ({DAY_COUNTS}) d ON d.story_id = st.id"
-        return f"{sql} WHERE {where} ORDER BY {order} LIMIT %s OFFSET %s", [day, *args]
+        return f"{sql} WHERE {where} ORDER BY {order} LIMIT :n OFFSET :o", args
     order = "st.size DESC, st.id DESC" if sort == "size" else f"{fresh}, st.size DESC, st.id DESC"
-    return f"SELECT {cols} FROM stories st WHERE {where} ORDER BY {order} LIMIT %s OFFSET %s", args
+    return f"SELECT {cols} FROM stories st WHERE {where} ORDER BY {order} LIMIT :n OFFSET :o", args

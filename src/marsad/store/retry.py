@@ -4,7 +4,7 @@ PostgreSQL aborts one transaction of a deadlock (SQLSTATE 40P01) or of a seriali
 (40001) and expects the client to run it again. Marsad's writes are idempotent (content keys,
 ``ON CONFLICT``), so running a rolled-back unit of work again is always safe.
 
-``PostgresStore.add_page`` retries a page by itself. Callers that run a whole transaction of their
+``add_page`` retries a page by itself on PostgreSQL. Callers that run a whole transaction of their
 own (the dedup + stories stage, a batch) wrap it in :func:`run_transaction`.
 """
 
@@ -30,8 +30,9 @@ T = TypeVar("T")
 
 
 def is_retryable(exc: BaseException) -> bool:
-    """Return True for a deadlock or serialization failure (checked by SQLSTATE: no psycopg import needed)."""
-    return getattr(exc, "sqlstate", None) in RETRYABLE_SQLSTATES
+    """Return True for a deadlock or serialization failure (checked by SQLSTATE: no psycopg import needed;
+    SQLAlchemy's wrapper is looked through)."""
+    return getattr(getattr(exc, "orig", exc), "sqlstate", None) in RETRYABLE_SQLSTATES
 
 
 def run_transaction(store: Store, work: Callable[[], T], attempts: int = ATTEMPTS) -> T:

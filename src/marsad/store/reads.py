@@ -1,0 +1,309 @@
+"""The read model: articles, pages, rejections, stories and entities as the API, web UI, CLI and
+search index read them. Nothing here writes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from marsad.store.base import STORY_DAY_COUNT, ArticleRow, story_page_sql
+from marsad.store.sql import SqlBase, chunks, clean
+
+#: Rows fetched per round trip when streaming every article (keyset paging; bounded memory).
+STREAM_PAGE = 1000
+#: Entities listed per story: enough for "who and where" of a news story, short enough for a list view.
+STORY_TOP_ENTITIES = 5
+#: Surface forms listed per entity in the entity list.
+ENTITY_FORMS = 20
+#: Recent articles and co-occurring entities listed on an entity's page.
+ENTITY_ARTICLES = 50
+ENTITY_COOCCURRING = 20
+
+
+def _row(r: dict[str, Any]) -> ArticleRow:
+    return ArticleRow(int(r["id"]), r["url"], r["source"], r["title"], r["date"])
+
+
+def _recent(r: dict[str, Any]) -> dict[str, Any]:
+    """Return the home/listing form of an article with its first tags."""
+    tags = json.loads(r["data"]).get("tags", [])[:4]
+    return {"id": int(r["id"]), "url": r["url"], "source": r["source"], "title": r["title"], "date": r["date"],
+            "day": r["day"], "tags": tags}
+
+
+class SqlReadModel(SqlBase):
+    """Every read the surfaces need."""
+
+    def _limit(self, limit: int | None) -> int | None:
+        return -1 if limit is None and self.dialect == "sqlite" else limit
+
+    def articles(self, limit: int | None = None, offset: int = 0, source: str | None = None) -> list[ArticleRow]:
+        """Return stored articles (id order), optionally one source's, paginated."""
+        where = "WHERE source = :src" if source else ""
+        return [_row(r) for r in self.rows(
+            f"SELECT id, url, source, title, date FROM articles {where} ORDER BY id LIMIT :n OFFSET :o",
+            src=source, n=self._limit(limit), o=offset)]
+
+    def iter_articles(self) -> Iterator[dict[str, Any]]:
+        """Yield every stored article's full JSON form with its id, in id order (streamed in pages)."""
+        last = 0
+        while True:
+            rows = self.rows("SELECT id, page_id, data FROM articles WHERE id > :last ORDER BY id LIMIT :n", last=last, n=STREAM_PAGE)
+            if not rows:
+                return
+            for r in rows:
+                d = json.loads(r["data"])
+                d["id"] = int(r["id"])
+                d["page_id"] = int(r["page_id"])
+                yield d
+            last = int(rows[-1]["id"])
+
+    def article(self, article_id: int) -> dict[str, Any] | None:
+        """Return one article's full JSON form with provenance, or None."""
+        r = self.first(
+            "SELECT a.id, a.data, a.ingested_at, a.page_id, p.uri, p.kind, p.sha256 FROM articles a"
+            " JOIN pages p ON p.id = a.page_id WHERE a.id = :i", i=article_id)
+        if r is None:
+            return None
+        d: dict[str, Any] = json.loads(r["data"])
+        sightings = self.rows("SELECT uri, seen_at FROM sightings WHERE page_id = :p ORDER BY id", p=r["page_id"])
+        d.update(
+            id=int(r["id"]),
+            page_id=int(r["page_id"]),
+            ingested_at=r["ingested_at"],
+            provenance={
+                "page_uri": r["uri"],
+                "page_kind": r["kind"],
+                "page_sha256": r["sha256"],
+                "sightings": [{"uri": s["uri"], "seen_at": s["seen_at"]} for s in sightings],
+            },
+        )
+        return d
+
+    def page_text(self, page_id: int) -> str | None:
+        """Return a page's original text (spans point into it)."""
+        value = self.scalar("SELECT text FROM pages WHERE id = :p", p=page_id)
+        return None if value is None else str(value)
+
+    def rejections(self, limit: int | None = None) -> list[dict[str, Any]]:
+        """Return recorded rejections, newest first."""
+        return [{**r, "id": int(r["id"])} for r in self.rows(
+            "SELECT id, uri, reason, detail, at, times FROM rejections ORDER BY at DESC, id DESC LIMIT :n", n=self._limit(limit))]
+
+    def counts(self) -> dict[str, int]:
+        """Return row counts of the main tables."""
+        return {t: int(self.scalar(f"SELECT count(*) FROM {t}") or 0) for t in ("pages", "articles", "rejections")}
+
+    def sources(self) -> list[tuple[str, int]]:
+        """Return (source, article count) pairs, largest first."""
+        return [(str(r["s"]), int(r["n"])) for r in self.rows(
+            "SELECT coalesce(source, '') AS s, count(*) AS n FROM articles GROUP BY coalesce(source, '')"
+            " ORDER BY n DESC, coalesce(source, ''){C}")]
+
+    def article_texts(self, ids: Sequence[int]) -> list[dict[str, Any]]:
+        """Return ``{"id", "url", "source", "title", "date", "day", "text"}`` for the given ids, in id order."""
+        out: list[dict[str, Any]] = []
+        for chunk in chunks(sorted(set(ids))):
+            out.extend({**r, "id": int(r["id"])} for r in self.rows(
+                "SELECT id, url, source, title, date, day, text FROM articles WHERE id IN :ids ORDER BY id", ids=chunk))
+        return out
+
+    def article_rows(self, ids: Sequence[int]) -> dict[int, ArticleRow]:
+        """Return the listing form of the given articles, by id."""
+        out: dict[int, ArticleRow] = {}
+        for chunk in chunks(sorted(set(ids))):
+            out.update((int(r["id"]), _row(r)) for r in self.rows(
+                "SELECT id, url, source, title, date FROM articles WHERE id IN :ids", ids=chunk))
+        return out
+
+    def article_ids_by_key(self, keys: Sequence[str]) -> dict[str, int]:
+        """Return the article id of each content key that is stored."""
+        out: dict[str, int] = {}
+        for chunk in chunks(sorted(set(keys))):
+            out.update((str(r[0]), int(r[1])) for r in self.tuples(
+                "SELECT content_key, id FROM article_keys WHERE content_key IN :keys", keys=chunk))
+        return out
+
+    def max_article_id(self) -> int:
+        """Return the highest stored article id (0 when empty)."""
+        return int(self.scalar("SELECT coalesce(max(id), 0) FROM articles") or 0)
+
+    def count_articles(self, source: str | None = None, after_id: int = 0) -> int:
+        """Return the number of stored articles (of one source; with an id above ``after_id``)."""
+        extra = " AND source = :src" if source else ""
+        return int(self.scalar(f"SELECT count(*) FROM articles WHERE id > :a{extra}", a=after_id, src=source) or 0)
+
+    def articles_after(self, after_id: int, limit: int) -> list[dict[str, Any]]:
+        """Return id, url, source, title, date, day and text of articles with id > ``after_id``, in id order."""
+        return [{**r, "id": int(r["id"])} for r in self.rows(
+            "SELECT id, url, source, title, date, day, text FROM articles WHERE id > :a ORDER BY id LIMIT :n", a=after_id, n=limit)]
+
+    def recent_articles(self, limit: int, offset: int = 0, source: str | None = None) -> list[dict[str, Any]]:
+        """Return the listing form with tags, newest first (by date, then id)."""
+        where = "WHERE source = :src" if source else ""
+        return [_recent(r) for r in self.rows(
+            f"SELECT id, url, source, title, date, day, data FROM articles {where}"
+            " ORDER BY coalesce(date, ''){C} DESC, id DESC LIMIT :n OFFSET :o", src=source, n=limit, o=offset)]
+
+    # -- stories ---------------------------------------------------------------------------------
+
+    def stories(self, since: str | None = None) -> list[dict[str, Any]]:
+        """Return stories (last seen at or after ``since``) with their articles, newest first."""
+        where = "WHERE last_seen >= :since" if since else ""
+        stories = [{**r, "id": int(r["id"])} for r in self.rows(
+            f"SELECT id, title, first_seen, last_seen, size FROM stories {where}"
+            " ORDER BY last_seen DESC NULLS LAST, id DESC", since=since)]
+        members: dict[int, list[dict[str, Any]]] = {}
+        for r in self.rows(
+            "SELECT s.story_id, a.id, a.url, a.source, a.title FROM story_articles s JOIN articles a ON a.id = s.article_id"
+            " ORDER BY s.story_id, a.date NULLS FIRST, a.id"
+        ):
+            members.setdefault(int(r["story_id"]), []).append(
+                {"id": int(r["id"]), "url": r["url"], "source": r["source"], "title": r["title"]})
+        top: dict[int, list[dict[str, Any]]] = {}
+        for r in self.rows(
+            "SELECT s.story_id, e.id, e.type, e.name, count(DISTINCT m.article_id) AS n, count(*) AS c FROM story_articles s"
+            " JOIN mentions m ON m.article_id = s.article_id JOIN entities e ON e.id = m.entity_id"
+            " GROUP BY s.story_id, e.id, e.type, e.name ORDER BY s.story_id, n DESC, c DESC, e.name{C}, e.id{C}"
+        ):
+            entry = top.setdefault(int(r["story_id"]), [])
+            if len(entry) < STORY_TOP_ENTITIES:
+                entry.append({"id": r["id"], "type": r["type"], "name": r["name"], "articles": int(r["n"])})
+        for st in stories:
+            st["articles"] = members.get(int(st["id"]), [])
+            st["entities"] = top.get(int(st["id"]), [])
+        return stories
+
+    def story_count(self, day: str | None = None) -> int:
+        """Return the number of non-empty stories (with an article published on ``day``, when given)."""
+        if day:
+            return int(self.scalar(STORY_DAY_COUNT, day=day) or 0)
+        return int(self.scalar("SELECT count(*) FROM stories WHERE size > 0") or 0)
+
+    def story_page(self, limit: int, offset: int = 0, day: str | None = None, sort: str = "recent",
+                   since: str | None = None) -> list[dict[str, Any]]:
+        """Return non-empty stories: freshest day first then biggest (``recent``) or biggest first
+        (``size``); with ``day``, only stories with articles published that day, sized by them."""
+        sql, args = story_page_sql(day, sort, since)
+        return [{**r, "id": int(r["id"])} for r in self.rows(sql, **args, n=limit, o=offset)]
+
+    def story_rows(self, story_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """Return the summary rows of the given stories, by id."""
+        out: dict[int, dict[str, Any]] = {}
+        for chunk in chunks(sorted(set(story_ids))):
+            out.update((int(r["id"]), {**r, "id": int(r["id"])}) for r in self.rows(
+                "SELECT id, title, first_seen, last_seen, size FROM stories WHERE id IN :ids", ids=chunk))
+        return out
+
+    def story_sources(self, story_ids: Sequence[int]) -> dict[int, list[str]]:
+        """Return the distinct sources of each story's articles (sorted)."""
+        out: dict[int, list[str]] = {}
+        for chunk in chunks(sorted(set(story_ids))):
+            for r in self.rows(
+                "SELECT DISTINCT s.story_id, coalesce(a.source, ''){C} AS source FROM story_articles s"
+                " JOIN articles a ON a.id = s.article_id WHERE s.story_id IN :ids ORDER BY 1, 2", ids=chunk,
+            ):
+                out.setdefault(int(r["story_id"]), []).append(str(r["source"]))
+        return out
+
+    def duplicate_count(self) -> int:
+        """Return the number of recorded duplicate pairs."""
+        return int(self.scalar("SELECT count(*) FROM duplicates") or 0)
+
+    def duplicate_page(self, limit: int, offset: int = 0) -> list[tuple[int, int, str, float]]:
+        """Return a page of duplicate pairs ordered by (a, b)."""
+        return [(int(r["a"]), int(r["b"]), str(r["kind"]), float(r["score"])) for r in self.rows(
+            "SELECT a, b, kind, score FROM duplicates ORDER BY a, b LIMIT :n OFFSET :o", n=limit, o=offset)]
+
+    # -- entities --------------------------------------------------------------------------------
+
+    def entities(self, type: str | None = None, limit: int | None = None, offset: int = 0) -> list[dict[str, Any]]:
+        """Return entities with mention and article counts and their surface forms, most mentioned first."""
+        where = "WHERE e.type = :t" if type else ""
+        out = [
+            {"id": r["id"], "type": r["type"], "name": r["name"], "mentions": int(r["mentions"]), "articles": int(r["articles"])}
+            for r in self.rows(
+                "SELECT e.id, e.type, e.name, count(m.id) AS mentions, count(DISTINCT m.article_id) AS articles"
+                f" FROM entities e JOIN mentions m ON m.entity_id = e.id {where} GROUP BY e.id, e.type, e.name"
+                " ORDER BY mentions DESC, e.name{C}, e.id{C} LIMIT :n OFFSET :o", t=type, n=self._limit(limit), o=offset)
+        ]
+        for e in out:
+            e["forms"] = {r["text"]: int(r["n"]) for r in self.rows(
+                "SELECT text, count(*) AS n FROM mentions WHERE entity_id = :i GROUP BY text ORDER BY n DESC, text{C} LIMIT :k",
+                i=e["id"], k=ENTITY_FORMS)}
+        return out
+
+    def entity(self, entity_id: str) -> dict[str, Any] | None:
+        """Return one entity with its mentions per day, co-occurring entities and recent articles."""
+        row = self.first("SELECT id, type, name FROM entities WHERE id = :i", i=clean(entity_id))
+        if row is None:
+            return None
+        out: dict[str, Any] = dict(row)
+        out["forms"] = {r["text"]: int(r["n"]) for r in self.rows(
+            "SELECT text, count(*) AS n FROM mentions WHERE entity_id = :i GROUP BY text ORDER BY n DESC, text{C}", i=entity_id)}
+        out["timeline"] = [{"date": r["day"], "mentions": int(r["n"])} for r in self.rows(
+            "SELECT coalesce(a.day, substr(a.ingested_at, 1, 10)) AS day, count(*) AS n FROM mentions m"
+            " JOIN articles a ON a.id = m.article_id WHERE m.entity_id = :i"
+            " GROUP BY coalesce(a.day, substr(a.ingested_at, 1, 10)) ORDER BY coalesce(a.day, substr(a.ingested_at, 1, 10)){C}",
+            i=entity_id)]
+        out["cooccurring"] = [{"id": r["id"], "type": r["type"], "name": r["name"], "articles": int(r["n"])} for r in self.rows(
+            "SELECT e.id, e.type, e.name, count(DISTINCT o.article_id) AS n FROM mentions m"
+            " JOIN mentions o ON o.article_id = m.article_id AND o.entity_id != m.entity_id"
+            " JOIN entities e ON e.id = o.entity_id WHERE m.entity_id = :i"
+            " GROUP BY e.id, e.type, e.name ORDER BY n DESC, e.name{C}, e.id{C} LIMIT :k", i=entity_id, k=ENTITY_COOCCURRING)]
+        out["articles"] = [_row(r).to_dict() for r in self.rows(
+            "SELECT a.id, a.url, a.source, a.title, a.date FROM articles a"
+            " WHERE a.id IN (SELECT article_id FROM mentions WHERE entity_id = :i)"
+            " ORDER BY a.date{C} DESC NULLS LAST, a.id DESC LIMIT :k", i=entity_id, k=ENTITY_ARTICLES)]
+        return out
+
+    def article_entities(self, ids: Sequence[int]) -> dict[int, list[str]]:
+        """Return the entity ids mentioned in each given article (distinct, sorted)."""
+        out: dict[int, list[str]] = {}
+        for chunk in chunks(sorted(set(ids))):
+            for r in self.rows(
+                "SELECT DISTINCT article_id, entity_id{C} AS entity_id FROM mentions WHERE article_id IN :ids ORDER BY 1, 2",
+                ids=chunk,
+            ):
+                out.setdefault(int(r["article_id"]), []).append(str(r["entity_id"]))
+        return out
+
+    def entity_count(self, type: str | None = None) -> int:
+        """Return how many entities (of a type) have at least one mention."""
+        where = " WHERE e.type = :t" if type else ""
+        return int(self.scalar(
+            f"SELECT count(DISTINCT m.entity_id) FROM mentions m JOIN entities e ON e.id = m.entity_id{where}", t=type) or 0)
+
+    def entity_article_count(self, entity_id: str) -> int:
+        """Return how many articles mention an entity."""
+        return int(self.scalar("SELECT count(DISTINCT article_id) FROM mentions WHERE entity_id = :i", i=entity_id) or 0)
+
+    def entity_counts(self, article_ids: Sequence[int], limit: int) -> list[dict[str, Any]]:
+        """Return the entities mentioned in these articles with article and mention counts, most articles first."""
+        ids = sorted(set(article_ids))
+        if not ids:
+            return []
+        rows = self.rows(
+            "SELECT e.id, e.type, e.name, count(DISTINCT m.article_id) AS arts, count(*) AS n"
+            " FROM mentions m JOIN entities e ON e.id = m.entity_id WHERE m.article_id IN :ids"
+            " GROUP BY e.id, e.type, e.name ORDER BY arts DESC, n DESC, e.name{C}, e.id{C} LIMIT :k", ids=ids, k=limit)
+        return [{"id": r["id"], "type": r["type"], "name": r["name"], "articles": int(r["arts"]), "mentions": int(r["n"])}
+                for r in rows]
+
+    def entity_article_ids(self, entity_ids: Sequence[str]) -> list[int]:
+        """Return the ids of articles mentioning any of the given entities, ascending."""
+        ids = sorted(set(entity_ids))
+        if not ids:
+            return []
+        return [int(r[0]) for r in self.tuples("SELECT DISTINCT article_id FROM mentions WHERE entity_id IN :ids ORDER BY 1", ids=ids)]
+
+    def entity_forms(self, entity_ids: Sequence[str]) -> list[str]:
+        """Return the names and surface forms of the given entities, most mentioned first."""
+        ids = sorted(set(entity_ids))
+        if not ids:
+            return []
+        names = [str(r[0]) for r in self.tuples("SELECT name FROM entities WHERE id IN :ids ORDER BY name{C}", ids=ids)]
+        forms = [str(r[0]) for r in self.tuples(
+            "SELECT text, count(*) AS n FROM mentions WHERE entity_id IN :ids GROUP BY text ORDER BY n DESC, text{C}", ids=ids)]
+        return list(dict.fromkeys(names + forms))
