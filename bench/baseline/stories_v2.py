@@ -29,10 +29,10 @@ from typing import Any
 
 import numpy as np
 
-from marsad.dedup.similarity import EMBEDDING_DIM, EMBEDDING_MODEL, embed
 from marsad.errors import StoreError
 from marsad.extract.dates import plausible
 from marsad.store.base import Store
+from marsad.text.similarity import EMBEDDING_DIM, EMBEDDING_MODEL, embed
 from marsad.text.stopwords import stopwords
 from marsad.text.tokens import strip_proclitics, words
 

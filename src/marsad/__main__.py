@@ -1,4 +1,4 @@
-"""``python -m marsad``: the same command line as the installed ``marsad``."""
+"""``python -m marsad``: the command line."""
 
 from marsad.cli import main
 

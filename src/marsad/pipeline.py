@@ -6,13 +6,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from marsad.derive import catch_up, run_stage
 from marsad.entities.linking import link_page
 from marsad.errors import StoreError
 from marsad.extract import extract
 from marsad.ingest.files import iter_documents
 from marsad.models import Page, RawDocument, Rejection
 from marsad.store.base import Store
-from marsad.stories.stage import catch_up, run_stage
 
 
 @dataclass(slots=True)

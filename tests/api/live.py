@@ -72,7 +72,7 @@ def free_port() -> int:
 @contextmanager
 def live_server(db: Path | str) -> Iterator[str]:
     """Run the Marsad app under uvicorn in a thread; yield its base URL."""
-    from marsad.api.app import create_app
+    from marsad.server import create_app
 
     port = free_port()
     config = uvicorn.Config(create_app(str(db)), host="127.0.0.1", port=port, log_level="warning")

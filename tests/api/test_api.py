@@ -98,7 +98,7 @@ def test_ingest_with_token_then_search(base: str, monkeypatch: pytest.MonkeyPatc
 
 
 def test_request_size_limit(base: str) -> None:
-    from marsad.api.app import MAX_BODY_BYTES
+    from marsad.api.common import MAX_BODY_BYTES
 
     r = httpx.post(
         f"{base}/api/ingest", content=b"x" * (MAX_BODY_BYTES + 1), headers={"Content-Type": "application/json"}

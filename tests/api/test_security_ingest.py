@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from marsad.api.app import MAX_BODY_BYTES
+from marsad.api.common import MAX_BODY_BYTES
 from marsad.ingest.guard import AddressGuard
 from tests.api.live import live_server
 

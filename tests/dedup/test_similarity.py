@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from marsad.dedup.similarity import group_items, similarity_matrix
 from marsad.extract.plaintext import parse_text
 from marsad.models import Page
 from marsad.settings import default
 from marsad.stories.similarity import pair_scores
+from marsad.text.similarity import group_items, similarity_matrix
 from tests.conftest import run_cli
 
 

@@ -22,8 +22,8 @@ from pathlib import Path
 import pytest
 
 from marsad.ingest.fetch import FetchConfig, Fetcher
-from marsad.ingest.watch import FeedSpec, WatchConfig, load_watch_file, poll_once
 from marsad.store import open_store
+from marsad.watch import FeedSpec, WatchConfig, load_watch_file, poll_once
 from tests.conftest import DATA
 
 #: The local test servers listen on loopback, which fetches refuse unless the allow-list names it.

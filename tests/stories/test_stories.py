@@ -11,12 +11,12 @@ import pytest
 
 from marsad.dedup.fingerprint import fingerprint
 from marsad.dedup.near import dedup_articles
+from marsad.derive import catch_up
 from marsad.pipeline import ingest_paths
 from marsad.settings import load_settings
 from marsad.store import Store, open_store
 from marsad.stories.cluster import cluster_articles, refresh_story
 from marsad.stories.related import related_articles
-from marsad.stories.stage import catch_up
 from tests.conftest import run_cli
 
 PAIRS = Path(__file__).resolve().parents[1] / "data" / "pairs"
@@ -130,8 +130,16 @@ def test_catch_up_and_cli_stories_json(backend: str, data_dir: Path) -> None:
     ingest_paths(
         [str(data_dir / "saudinewsnet-sample.json")], s, {**load_settings(), "dedup_on_ingest": False}
     )
-    assert s.ids_without_story()
+    waiting = s.ids_without_story()
+    assert waiting
     s.close()
+    # Read verbs never write: listing stories, duplicates and related derives nothing.
+    for verb in (["stories", "--json"], ["duplicates", "--json"], ["related", "1", "--json"]):
+        assert run_cli(*verb, "--db", db).returncode == 0
+    s = open_store(db)
+    assert s.ids_without_story() == waiting and s.story_count() == 0
+    s.close()
+    assert run_cli("repair", "--db", db).returncode == 0
     out = run_cli("stories", "--json", "--limit", "100", env={"MARSAD_DB": db})
     assert out.returncode == 0, out.stderr
     stories = json.loads(out.stdout)

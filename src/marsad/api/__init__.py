@@ -1,1 +1,1 @@
-"""The HTTP API. ``marsad.api.app`` needs FastAPI; ``marsad.api.queries`` (shared read-side queries) does not."""
+"""The HTTP API. ``marsad.api.app`` needs FastAPI; ``marsad.queries`` (shared read-side queries) does not."""

@@ -103,7 +103,7 @@ def _write_jsonl(path: Path, rows: Iterator[dict[str, Any]]) -> None:
 
 def write_store(url: str, articles: Sequence[dict[str, Any]], pairs: Sequence[tuple[str, str, str, float]]) -> None:
     """Write batch fingerprints and duplicate pairs into the store, then cluster stories there."""
-    from marsad.stories.stage import catch_up
+    from marsad.derive import catch_up
 
     store = open_store(url)
     try:

@@ -20,7 +20,7 @@ from marsad.dedup.fingerprint import (
     signature_from_bytes,
 )
 from marsad.errors import StoreError
-from marsad.store.base import Store
+from marsad.ports import Store
 
 #: Meta key under which the store records the fingerprint scheme its rows were made with.
 FINGERPRINT_META = "fingerprint_scheme"

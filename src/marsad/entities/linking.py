@@ -9,31 +9,11 @@ entities and their alias keys), before the page is stored.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Any, Protocol
+from typing import Any
 
 from marsad.entities.canonical import alias_keys
 from marsad.models import Page
-
-
-class EntityDictionary(Protocol):
-    """What linking needs of a store: its entities and their alias keys (the store implements it)."""
-
-    def entity_exists(self, entity_id: str) -> bool:
-        """Return True if the dictionary holds this entity id."""
-
-    def alias_entities(self, key: str, typ: str, kind: str) -> set[str]:
-        """Return the ids registered under an alias key of a type and kind."""
-
-    def add_entities(self, entities: dict[str, tuple[str, str]]) -> None:
-        """Register entities (id → (type, name)) not yet in the dictionary."""
-
-    def add_aliases(self, aliases: Iterable[tuple[str, str, str, str]]) -> None:
-        """Register alias keys ``(key, type, kind, entity_id)``."""
-
-    def entity_names(self, ids: Sequence[str]) -> dict[str, str]:
-        """Return the display name of each entity id given."""
-
+from marsad.ports import EntityDictionary
 
 #: Entity types the tagger produces (CoNLL-style labels); a free-text name is looked up under each.
 ENTITY_TYPES = ("PER", "LOC", "ORG", "MISC")

@@ -340,7 +340,7 @@ def clean_related_headline(text: str) -> tuple[str, str]:
 
 
 def _related_items(lines: list[Line], page: Page, cfg: dict[str, Any]) -> list[RelatedItem]:
-    from marsad.dedup.similarity import group_items, similarity_matrix
+    from marsad.text.similarity import group_items, similarity_matrix
 
     cleaned: list[tuple[str, Span]] = []
     for line in lines:
@@ -369,7 +369,7 @@ def _same_story_articles(articles: list[Article], items: list[str], threshold: f
     """
     import numpy as np
 
-    from marsad.dedup.similarity import similarity_matrix
+    from marsad.text.similarity import similarity_matrix
 
     heads = [a.title_text or (a.paragraphs[0].text if a.paragraphs else "") for a in articles]
     if not items or not any(heads):

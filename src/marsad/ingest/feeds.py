@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from marsad.extract.html import html_to_text
 from marsad.models import RawDocument, Rejection
+from marsad.text.markup import html_to_text
 
 #: Bytes of a file inspected to decide that it is a feed (the root element sits near the top).
 FEED_SNIFF_BYTES = 2048

@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from marsad.entities.linking import resolve_entity
+from marsad.ports import Store
 from marsad.search.analysis import ANALYSIS_VERSION, iter_terms
 from marsad.search.backend import GapFreeBackend, SearchBackend, make_doc
 from marsad.search.query import Clause, ParsedQuery, parse_query
 from marsad.search.tantivy_backend import FOLD_PROCLITICS, TantivyBackend
-from marsad.store.base import Store
 from marsad.text.normalize import NORMALIZER_VERSION
 
 #: Articles read from the store and committed to the index at a time (bounded memory; a crash

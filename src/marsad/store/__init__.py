@@ -6,12 +6,12 @@ are the small protocols of ``store.base``.
 
 from __future__ import annotations
 
-from marsad.entities.linking import EntityDictionary
 from marsad.errors import StoreError
 from marsad.store.base import (
     AddResult,
     ArticleRow,
     DerivedState,
+    EntityDictionary,
     FeedState,
     Lifecycle,
     PageWriter,

@@ -1,34 +1,36 @@
-"""The store's roles (small protocols), its row types, and the SQL of story lists.
-
-A caller asks only for the role it needs (the feed watcher a ``FeedState``, entity linking an
-``EntityDictionary``, which ``marsad.entities.linking`` defines); ``Store`` is every role at once,
-which ``open_store`` returns.
-"""
+"""The store's shared pieces: the roles it plays (re-exported from ``marsad.ports``), the stored
+form of a rejection's detail, and the SQL of story lists."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
-from marsad.entities.linking import EntityDictionary
-from marsad.models import Page, Rejection
+from marsad.models import Rejection
+from marsad.ports import (
+    AddResult,
+    ArticleRow,
+    DerivedState,
+    EntityDictionary,
+    FeedState,
+    Lifecycle,
+    PageWriter,
+    ReadModel,
+    Store,
+)
 
-
-@dataclass(frozen=True, slots=True)
-class ArticleRow:
-    """The short listing form of a stored article."""
-
-    id: int
-    url: str | None
-    source: str | None
-    title: str | None
-    date: str | None
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the JSON form ``{"id", "url", "source", "title", "date"}``."""
-        return {"id": self.id, "url": self.url, "source": self.source, "title": self.title, "date": self.date}
-
+__all__ = [
+    "AddResult",
+    "ArticleRow",
+    "DerivedState",
+    "EntityDictionary",
+    "FeedState",
+    "Lifecycle",
+    "PageWriter",
+    "ReadModel",
+    "Store",
+    "rejection_detail",
+    "story_page_sql",
+]
 
 #: Characters of a rejection's detail kept (an error message, not a copy of the input).
 DETAIL_CHARS = 2000
@@ -38,233 +40,6 @@ def rejection_detail(rejection: Rejection) -> str:
     """Return the stored detail of a rejection: which item (the last one seen) and what was wrong."""
     text = f"{rejection.item}: {rejection.detail}" if rejection.item else rejection.detail
     return text[:DETAIL_CHARS]
-
-
-@dataclass(slots=True)
-class AddResult:
-    """What storing one page did."""
-
-    page_id: int
-    new_page: bool
-    article_ids: list[int] = field(default_factory=list)
-    duplicates: int = 0
-
-
-class Lifecycle(Protocol):
-    """Transactions, meta values and closing; a store is also a context manager."""
-
-    def begin(self) -> None:
-        """Start a write transaction."""
-
-    def commit(self) -> None:
-        """Commit the current transaction."""
-
-    def rollback(self) -> None:
-        """Abandon the current transaction."""
-
-    def close(self) -> None:
-        """Close the store."""
-
-    def __enter__(self) -> Any:
-        """Return the store itself."""
-
-    def __exit__(self, kind: Any, exc: Any, tb: Any) -> None:
-        """Roll back on an exception, then close."""
-
-    def get_meta(self, key: str) -> str | None:
-        """Return a meta value (scheme versions and the like), or None."""
-
-    def set_meta(self, key: str, value: str) -> None:
-        """Set a meta value."""
-
-
-class PageWriter(Protocol):
-    """What ingest writes: pages with their articles and mentions, and rejections."""
-
-    def add_page(self, page: Page, uri: str | None = None) -> AddResult:
-        """Store a page and its articles once."""
-
-    def add_rejection(self, rejection: Rejection, count: int = 1) -> None:
-        """Record ``count`` rejections of one source for one reason (one row per source and reason)."""
-
-
-class DerivedState(Protocol):
-    """Fingerprints, duplicates, embeddings, terms and stories: recomputable from the articles."""
-
-    def ids_without_fingerprint(self, limit: int | None = None) -> list[int]:
-        """Return ids of articles not yet fingerprinted."""
-
-    def ids_without_story(self, limit: int | None = None) -> list[int]:
-        """Return ids of articles not yet in a story."""
-
-    def add_fingerprint(self, article_id: int, content_hash: str, signature: bytes, shingles: int, band_keys: Sequence[int]) -> None:
-        """Store an article's fingerprint and LSH band keys."""
-
-    def same_content(self, content_hash: str) -> list[int]:
-        """Return ids with this exact content hash."""
-
-    def lsh_candidates(self, band_keys: Sequence[int]) -> list[int]:
-        """Return ids sharing an LSH band key."""
-
-    def signatures(self, ids: Sequence[int]) -> dict[int, bytes]:
-        """Return MinHash signatures by id."""
-
-    def add_duplicate(self, a: int, b: int, kind: str, score: float) -> None:
-        """Record a duplicate pair."""
-
-    def duplicate_pairs(self, ids: Sequence[int] | None = None) -> list[tuple[int, int, str, float]]:
-        """Return duplicate pairs, all or those touching ``ids``."""
-
-    def put_embedding(self, article_id: int, vector: bytes) -> None:
-        """Store an article's embedding."""
-
-    def embeddings(self, ids: Sequence[int]) -> dict[int, bytes]:
-        """Return embeddings by id."""
-
-    def add_terms(self, terms: Sequence[str]) -> None:
-        """Count one more document for each term."""
-
-    def put_terms(self, article_id: int, terms: Sequence[str]) -> None:
-        """Store an article's story terms."""
-
-    def article_terms(self, ids: Sequence[int]) -> dict[int, list[str]]:
-        """Return story terms by id."""
-
-    def term_df(self, terms: Sequence[str]) -> dict[str, int]:
-        """Return document frequencies of terms."""
-
-    def new_story(self) -> int:
-        """Create an empty story and return its id."""
-
-    def assign_story(self, article_id: int, story_id: int, date: str | None, score: float) -> None:
-        """Put an article in a story."""
-
-    def window_articles(self, since: str) -> list[tuple[int, int]]:
-        """Return (article, story) of story members dated at or after ``since``."""
-
-    def story_members(self, story_id: int) -> list[int]:
-        """Return a story's article ids."""
-
-    def story_of(self, article_ids: Sequence[int]) -> dict[int, int]:
-        """Return the story of each article that has one."""
-
-    def move_story(self, source_id: int, target_id: int) -> None:
-        """Merge one story into another."""
-
-    def update_story(self, story_id: int, title: str | None, first_seen: str | None, last_seen: str | None, size: int) -> None:
-        """Set a story's summary fields."""
-
-
-class ReadModel(Protocol):
-    """Everything the API, web UI, CLI, search index and stages read."""
-
-    def articles(self, limit: int | None = None, offset: int = 0, source: str | None = None) -> list[ArticleRow]:
-        """Return stored articles in id order."""
-
-    def iter_articles(self) -> Iterator[dict[str, Any]]:
-        """Yield every article's JSON form."""
-
-    def article(self, article_id: int) -> dict[str, Any] | None:
-        """Return one article with provenance."""
-
-    def page_text(self, page_id: int) -> str | None:
-        """Return a page's original text."""
-
-    def rejections(self, limit: int | None = None) -> list[dict[str, Any]]:
-        """Return recorded rejections, newest first."""
-
-    def counts(self) -> dict[str, int]:
-        """Return row counts of the main tables."""
-
-    def sources(self) -> list[tuple[str, int]]:
-        """Return (source, article count) pairs."""
-
-    def article_texts(self, ids: Sequence[int]) -> list[dict[str, Any]]:
-        """Return id, url, source, title, date, day and text of articles."""
-
-    def article_rows(self, ids: Sequence[int]) -> dict[int, ArticleRow]:
-        """Return the listing form of articles by id."""
-
-    def article_ids_by_key(self, keys: Sequence[str]) -> dict[str, int]:
-        """Return the article id of each stored content key."""
-
-    def max_article_id(self) -> int:
-        """Return the highest article id."""
-
-    def count_articles(self, source: str | None = None, after_id: int = 0) -> int:
-        """Return the number of articles."""
-
-    def articles_after(self, after_id: int, limit: int) -> list[dict[str, Any]]:
-        """Return articles above an id, in id order."""
-
-    def recent_articles(self, limit: int, offset: int = 0, source: str | None = None) -> list[dict[str, Any]]:
-        """Return the listing form, newest first."""
-
-    def stories(self, since: str | None = None) -> list[dict[str, Any]]:
-        """Return stories with their articles."""
-
-    def story_count(self, day: str | None = None) -> int:
-        """Return the number of stories (of one day)."""
-
-    def story_page(self, limit: int, offset: int = 0, day: str | None = None, sort: str = "recent",
-                   since: str | None = None) -> list[dict[str, Any]]:
-        """Return a page of stories."""
-
-    def story_rows(self, story_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
-        """Return story summary rows by id."""
-
-    def story_sources(self, story_ids: Sequence[int]) -> dict[int, list[str]]:
-        """Return each story's sources."""
-
-    def duplicate_count(self) -> int:
-        """Return the number of duplicate pairs."""
-
-    def duplicate_page(self, limit: int, offset: int = 0) -> list[tuple[int, int, str, float]]:
-        """Return a page of duplicate pairs."""
-
-    def entities(self, type: str | None = None, limit: int | None = None, offset: int = 0) -> list[dict[str, Any]]:
-        """Return entities with counts and surface forms."""
-
-    def entity(self, entity_id: str) -> dict[str, Any] | None:
-        """Return one entity with its timeline, co-occurring entities and articles."""
-
-    def article_entities(self, ids: Sequence[int]) -> dict[int, list[str]]:
-        """Return the entity ids each article mentions."""
-
-    def entity_count(self, type: str | None = None) -> int:
-        """Return how many entities have mentions."""
-
-    def entity_article_count(self, entity_id: str) -> int:
-        """Return how many articles mention an entity."""
-
-    def entity_counts(self, article_ids: Sequence[int], limit: int) -> list[dict[str, Any]]:
-        """Return the entities of a set of articles with counts."""
-
-    def entity_article_ids(self, entity_ids: Sequence[str]) -> list[int]:
-        """Return ids of articles mentioning any of the entities."""
-
-    def entity_forms(self, entity_ids: Sequence[str]) -> list[str]:
-        """Return names and surface forms of entities."""
-
-
-class FeedState(Protocol):
-    """What the feed watcher remembers between polling rounds."""
-
-    def feed_validators(self, url: str) -> tuple[str | None, str | None]:
-        """Return a feed's (ETag, Last-Modified)."""
-
-    def save_feed_state(self, url: str, etag: str | None, last_modified: str | None, status: int | None, error: str | None) -> None:
-        """Remember the outcome of polling a feed."""
-
-    def entry_seen(self, feed_url: str, entry_id: str) -> bool:
-        """Return True if an entry was handled before."""
-
-    def mark_entry_seen(self, feed_url: str, entry_id: str) -> None:
-        """Remember an entry as handled."""
-
-
-class Store(Lifecycle, PageWriter, EntityDictionary, DerivedState, ReadModel, FeedState, Protocol):
-    """A store in every role (what ``open_store`` returns)."""
 
 
 #: Orders of a story list: freshest day first then biggest, or biggest first.

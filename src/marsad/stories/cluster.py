@@ -36,10 +36,9 @@ from typing import Any
 import numpy as np
 
 from marsad.dedup.fingerprint import signature_from_bytes
-from marsad.dedup.similarity import EMBEDDING_DIM, EMBEDDING_MODEL, embed
 from marsad.errors import StoreError
 from marsad.extract.dates import plausible
-from marsad.store.base import Store
+from marsad.ports import Store
 from marsad.stories.features import (
     ENTITY_PREFIX,
     SAME_TEXT_JACCARD,
@@ -54,6 +53,7 @@ from marsad.stories.features import (
     weighed_features,
 )
 from marsad.stories.score import PairModel, load_model
+from marsad.text.similarity import EMBEDDING_DIM, EMBEDDING_MODEL, embed
 
 #: Bump when the story features or assignment rule change.
 STORY_VERSION = 3

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from marsad.store.base import Store
+from marsad.ports import Store
 from marsad.stories.cluster import (
     WINDOW_DAYS,
     Idf,

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from marsad.dedup.fingerprint import fingerprints
-from marsad.dedup.similarity import embed
 from marsad.stories.features import (
     ENTITY_PREFIX,
     LEAD_WORDS,
@@ -25,6 +24,7 @@ from marsad.stories.features import (
     title_terms,
 )
 from marsad.stories.score import PairModel, load_model
+from marsad.text.similarity import embed
 
 #: A first line of at most this many words is the headline (SaudiNewsNet headlines: median 8, max 25).
 HEADLINE_MAX_WORDS = 30

@@ -10,14 +10,14 @@ from fastapi import FastAPI, Path, Query, Request
 from fastapi.responses import Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from marsad.api import queries
+from marsad import queries
 from marsad.search.engine import highlight
 from marsad.search.query import parse_query
 from marsad.store.base import Store
 from marsad.web.highlights import article_entities, entity_segments, place_mentions
 
 if TYPE_CHECKING:
-    from marsad.api.app import Context
+    from marsad.api.common import Context
 
 _TEMPLATES = resources.files("marsad.web").joinpath("templates")
 _ENV = Environment(loader=FileSystemLoader(str(_TEMPLATES)), autoescape=select_autoescape(["html"]))
@@ -76,7 +76,7 @@ def wants_json(request: Request, suffix: bool) -> bool:
 
 def render(request: Request, template: str, data: dict[str, Any], as_json: bool, status: int = 200) -> Response:
     """Return the page as HTML, or its data as JSON; both with an ETag."""
-    from marsad.api.app import cached, json_bytes
+    from marsad.api.common import cached, json_bytes
 
     if as_json:
         return cached(request, json_bytes(data), "application/json", status)
@@ -88,7 +88,7 @@ def render(request: Request, template: str, data: dict[str, Any], as_json: bool,
 
 def not_found(request: Request, message: str, as_json: bool) -> Response:
     """Return the 404 page (or the JSON error shape)."""
-    from marsad.api.app import error_body
+    from marsad.api.common import error_body
 
     if as_json:
         return render(request, "", error_body(404, "not_found", message), True, 404)

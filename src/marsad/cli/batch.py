@@ -10,12 +10,11 @@ from typing import Annotated
 import typer
 
 from marsad.batch.run import DEFAULT_MASTER, run_batch
-from marsad.cli import JsonOption, app
+from marsad.cli.app import JsonOption
 from marsad.errors import InputError
 from marsad.settings import load_settings
 
 
-@app.command()
 def batch(
     inputs: Annotated[list[str], typer.Argument(help="Files, folders, globs or zips to process.")],
     out: Annotated[str, typer.Option("--out", help="Output folder (articles with entities, pairs, groups, rejections: Parquet with spark, JSON lines with local) or postgresql://… (also clusters stories)")],
@@ -36,3 +35,9 @@ def batch(
         f"{d['engine']}: {d['articles']} articles, {d['rejections']} rejections, {d['pairs']} duplicate pairs, "
         f"{d['exact_groups']} exact and {d['near_groups']} near groups in {d['seconds']} s → {d['out']}"
     )
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's verbs to the command line."""
+    for verb in (batch,):
+        app.command()(verb)

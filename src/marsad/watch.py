@@ -23,7 +23,7 @@ from marsad.ingest.feeds import FeedEntry, entry_document, parse_feed
 from marsad.ingest.fetch import FetchConfig, Fetcher, FetchResult
 from marsad.models import RawDocument, Rejection
 from marsad.pipeline import ingest_documents
-from marsad.store.base import Store
+from marsad.ports import Store
 
 #: Seconds between polling rounds. Arabic news feeds update every few minutes; 15 minutes keeps
 #: a monitor current within a news cycle at ~100 requests/day per feed.

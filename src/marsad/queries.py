@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from marsad.errors import StoreError
-from marsad.store.base import Store
+from marsad.ports import Store
 
 #: Default and largest page size of list endpoints (a screenful; 100 bounds response size).
 DEFAULT_LIMIT = 20
@@ -194,4 +194,24 @@ def home(store: Store) -> dict[str, Any]:
         "stories": list_stories(store, HOME_STORIES, 0, latest, "size")["items"] if latest else [],
         "day": latest,
         "days": grouped,
+    }
+
+
+#: Tags and latest articles a digest lists.
+DIGEST_TAGS = 15
+DIGEST_LATEST = 10
+
+
+def digest(store: Store) -> dict[str, Any]:
+    """Return a short digest: counts, sources, most used tags, and the latest articles (newest first)."""
+    from collections import Counter
+
+    tags: Counter[str] = Counter()
+    for art in store.iter_articles():
+        tags.update(art.get("tags", []))
+    return {
+        "counts": store.counts(),
+        "sources": [{"source": s, "articles": n} for s, n in store.sources()],
+        "top_tags": [{"tag": t, "articles": n} for t, n in tags.most_common(DIGEST_TAGS)],
+        "latest": [{k: v for k, v in r.items() if k != "tags"} for r in store.recent_articles(DIGEST_LATEST)],
     }

@@ -9,14 +9,13 @@ from typing import Annotated
 
 import typer
 
-from marsad.cli import DbOption, JsonOption, app
+from marsad.cli.app import DbOption, JsonOption
 from marsad.errors import InputError
 from marsad.ingest.fetch import FetchConfig, fetch_url
 from marsad.settings import load_settings
 from marsad.store import open_store
 
 
-@app.command()
 def watch(
     feeds: Annotated[Path, typer.Argument(help="FEEDS.toml: [[feed]] url = … entries and optional [watch] knobs.")],
     db: DbOption = None,
@@ -25,8 +24,8 @@ def watch(
     as_json: JsonOption = False,
 ) -> None:
     """Poll feeds on a schedule (conditional GET, polite per host) and store every new entry's article."""
-    from marsad.ingest.watch import WatchReport, load_watch_file
-    from marsad.ingest.watch import watch as run_watch
+    from marsad.watch import WatchReport, load_watch_file
+    from marsad.watch import watch as run_watch
 
     config = load_watch_file(feeds)
     settings = load_settings({"db": db})
@@ -52,7 +51,6 @@ def watch(
         store.close()
 
 
-@app.command()
 def fetch(
     url: Annotated[str, typer.Argument(help="An http(s) URL of a news page.")],
     db: DbOption = None,
@@ -89,3 +87,9 @@ def fetch(
         typer.echo(f"{res.final_url}: articles: {report.articles}  duplicates: {report.duplicates}  rejections: {report.rejections}")
     if not report.read_anything:
         raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's verbs to the command line."""
+    for verb in (watch, fetch):
+        app.command()(verb)

@@ -1,4 +1,5 @@
-"""The incremental dedup + stories stage run after each committed ingest batch (and to catch a store up)."""
+"""Deriving what clustering and search need: the dedup + stories stage run after each committed ingest
+batch, and the catch-up of a store whose derived data lags its articles (after an interruption)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from marsad.dedup.near import DedupReport, dedup_articles
-from marsad.store.base import Store
+from marsad.ports import Store
 from marsad.store.retry import run_transaction
 from marsad.stories.cluster import StoryReport, cluster_articles
 

@@ -8,13 +8,12 @@ from typing import Annotated
 
 import typer
 
-from marsad.cli import DbOption, JsonOption, _print_json, _store, app
+from marsad.cli.app import DbOption, JsonOption, open_db, print_json
 from marsad.errors import InputError
 
 TYPES = ("PER", "LOC", "ORG", "MISC")
 
 
-@app.command()
 def entities(
     db: DbOption = None,
     type: Annotated[str | None, typer.Option("--type", help="Only PER, LOC, ORG or MISC.")] = None,
@@ -24,35 +23,28 @@ def entities(
     """List canonical entities with mention counts and the spellings seen."""
     if type is not None and type.upper() not in TYPES:
         raise InputError(f"--type must be one of {', '.join(TYPES)}")
-    store = _store(db)
-    try:
+    with open_db(db) as store:
         rows = store.entities(type=type.upper() if type else None, limit=limit)
-    finally:
-        store.close()
     if as_json:
-        _print_json(rows)
+        print_json(rows)
         return
     for e in rows:
         forms = " / ".join(list(e["forms"])[:5])
         typer.echo(f"{e['mentions']:>6}  {e['type']:4}  {e['name']}  [{forms}]  {e['id']}")
 
 
-@app.command()
 def entity(
     entity_id: Annotated[str, typer.Argument(help="Entity id (from `marsad entities`).")],
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Show one entity: spellings, mentions per day, co-occurring entities, articles."""
-    store = _store(db)
-    try:
+    with open_db(db) as store:
         data = store.entity(entity_id)
-    finally:
-        store.close()
     if data is None:
         raise InputError(f"no entity with id {entity_id}")
     if as_json:
-        _print_json(data)
+        print_json(data)
         return
     typer.echo(f"{data['name']} ({data['type']}) {data['id']}")
     typer.echo("spellings: " + " / ".join(data["forms"]))
@@ -62,7 +54,6 @@ def entity(
         typer.echo("with: " + "، ".join(f"{c['name']} ({c['articles']})" for c in data["cooccurring"][:10]))
 
 
-@app.command()
 def tag(
     conll: Annotated[Path, typer.Option("--conll", help="One token per line (a second column is ignored), blank line between sentences.")],
 ) -> None:
@@ -88,3 +79,9 @@ def tag(
         for tok, lab in zip(tokens, labels, strict=True):
             out.write(f"{tok} {lab}\n")
         out.write("\n")
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's verbs to the command line."""
+    for verb in (entities, entity, tag):
+        app.command()(verb)

@@ -8,13 +8,12 @@ from typing import Annotated
 
 import typer
 
-from marsad.cli import DbOption, JsonOption, app
+from marsad.cli.app import DbOption, JsonOption
 from marsad.errors import InputError
 from marsad.settings import load_settings
 from marsad.store import open_store
 
 
-@app.command()
 def search(
     query: Annotated[str, typer.Argument(help='Query: words, "phrases", a OR b, -word, source:, entity:, story:, date:A..B')],
     db: DbOption = None,
@@ -56,7 +55,6 @@ def search(
         typer.echo("         " + " ".join(body.split()))
 
 
-@app.command()
 def serve(
     db: DbOption = None,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
@@ -65,8 +63,8 @@ def serve(
     """Serve the web UI and the HTTP API (JSON at /api/…, OpenAPI at /openapi.json)."""
     import uvicorn
 
-    from marsad.api.app import create_app
     from marsad.pipeline import repair
+    from marsad.server import create_app
 
     db_path = str(load_settings({"db": db})["db"])
     store = open_store(db_path)  # fail now, as one line, if the store cannot be opened
@@ -78,3 +76,9 @@ def serve(
         typer.echo(f"repaired: {fixed.derived} articles derived, {fixed.indexed} indexed", err=True)
     typer.echo(f"Marsad at http://{host}:{port}/  (entities: http://{host}:{port}/entities, API: http://{host}:{port}/docs)")
     uvicorn.run(create_app(db_path), host=host, port=port, log_level="warning")
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's verbs to the command line."""
+    for verb in (search, serve):
+        app.command()(verb)

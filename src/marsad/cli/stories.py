@@ -9,25 +9,19 @@ from typing import Annotated, Any
 
 import typer
 
-from marsad.cli import DbOption, JsonOption, _print_json, _store, app
+from marsad.cli.app import DbOption, JsonOption, open_db, print_json
 from marsad.dedup.near import duplicate_groups
 from marsad.errors import InputError
 from marsad.store.base import STORY_SORTS
 from marsad.stories.related import related_articles
-from marsad.stories.stage import catch_up
 
 
-@app.command()
 def duplicates(db: DbOption = None, as_json: JsonOption = False) -> None:
     """List groups of exact, near (MinHash Jaccard) and paraphrase duplicates in the store."""
-    store = _store(db)
-    try:
-        catch_up(store)
+    with open_db(db) as store:
         groups = duplicate_groups(store)
-    finally:
-        store.close()
     if as_json:
-        _print_json(groups)
+        print_json(groups)
         return
     for g in groups:
         typer.echo(f"── {g['kind']} ({g['score']:.2f}), {len(g['members'])} articles")
@@ -37,7 +31,6 @@ def duplicates(db: DbOption = None, as_json: JsonOption = False) -> None:
             typer.echo("   pairs: " + ", ".join(f"{p['a']}–{p['b']} {p['score']:.2f}" for p in g["pairs"]))
 
 
-@app.command()
 def similarity(
     pairs: Annotated[Path, typer.Option("--pairs", help='JSON lines {"id", "text1", "text2"}.')],
 ) -> None:
@@ -61,7 +54,6 @@ def similarity(
         sys.stdout.write(json.dumps({"id": item["id"], **score.to_dict()}, ensure_ascii=False) + "\n")
 
 
-@app.command()
 def stories(
     db: DbOption = None,
     day: Annotated[str | None, typer.Option(help="Only stories with articles published on this day (YYYY-MM-DD).")] = None,
@@ -74,23 +66,19 @@ def stories(
     as_json: JsonOption = False,
 ) -> None:
     """List stories with their articles in publication order (the first report marked ★)."""
-    from marsad.api.queries import list_stories, story
+    from marsad.queries import list_stories, story
 
     if sort not in STORY_SORTS:
         raise InputError(f"--sort must be one of {', '.join(STORY_SORTS)}, not {sort!r}")
-    store = _store(db)
-    try:
-        catch_up(store)
+    with open_db(db) as store:
         listing = list_stories(store, limit, offset, day, sort, since)
         data = []
         for row in listing["items"]:
             full = story(store, int(row["id"])) or {}
             data.append({**row, "article_count": row["size"], "entities": full.get("entities", [])[:5],
                          "articles": full.get("articles", [])})
-    finally:
-        store.close()
     if as_json:
-        _print_json(data)
+        print_json(data)
         return
     for s in data:
         extra = f", {s['day_count']} on {day}" if day else ""
@@ -108,7 +96,6 @@ def stories(
         typer.echo(f"({listing['total']} stories; next page: --offset {listing['next_offset']})", err=True)
 
 
-@app.command()
 def related(
     article_id: Annotated[int, typer.Argument(help="Article id (from `marsad articles`).")],
     db: DbOption = None,
@@ -116,18 +103,20 @@ def related(
     as_json: JsonOption = False,
 ) -> None:
     """Show articles of other stories close to one article, one per story."""
-    store = _store(db)
-    try:
+    with open_db(db) as store:
         if store.article(article_id) is None:
             raise InputError(f"no article with id {article_id}")
-        catch_up(store)
         rows = related_articles(store, article_id, k)
-    finally:
-        store.close()
     if as_json:
-        _print_json(rows)
+        print_json(rows)
         return
     for r in rows:
         typer.echo(
             f"{r['id']:>7}  {r['score']:.2f}  {(r['source'] or '-')[:14]:14}  {r['title'] or '(untitled)'}"
         )
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's verbs to the command line."""
+    for verb in (duplicates, similarity, stories, related):
+        app.command()(verb)

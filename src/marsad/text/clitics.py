@@ -1,0 +1,44 @@
+"""Arabic clitics, written once: the proclitics that attach to a word, and the named sets each use needs.
+
+Every proclitic cluster is made of an optional conjunction (و، ف), an optional preposition
+(ب، ل، ك) and an optional article (ال; ل + ال is written لل). Which clusters a use strips differs,
+for reasons each set states; all sets live here so that no stage keeps a copy of its own.
+"""
+
+from __future__ import annotations
+
+#: Conjunctions and prepositions that are written joined to the next word.
+CONJUNCTIONS = ("و", "ف")
+PREPOSITIONS = ("ب", "ل", "ك")
+#: The definite article.
+ARTICLE = "ال"
+#: Shortest remainder after stripping a proclitic: three letters is the Arabic root size (so that
+#: ال+قدس strips but و+لد, "boy", stays a word).
+MIN_STEM_LETTERS = 3
+
+#: For matching and search terms, longest first. Conjunction + preposition without the article
+#: (وب، ول، وك) is left out: too many words start that way (وبريطانيا would lose its ب).
+MATCHING: tuple[str, ...] = (
+    "وبال", "وكال", "وفال", "فبال", "ولل", "فلل", "وال", "بال", "كال", "فال", "لل", "ال", "و", "ف", "ب", "ل", "ك",
+)
+#: For the tagger's features (the set its weights were trained with, frozen): MATCHING plus the
+#: article-less conjunction + preposition clusters, since a feature may be wrong where a match
+#: must not be.
+NER: tuple[str, ...] = (
+    "وبال", "وكال", "وفال", "فبال", "ولل", "فلل", "وال", "فال", "بال", "كال", "لل", "ال",
+    "وب", "ول", "وك", "فب", "فل", "و", "ف", "ب", "ل", "ك",
+)
+#: Pronoun suffixes the tagger's features split off (frozen with its weights).
+NER_SUFFIXES: tuple[str, ...] = ("هما", "كما", "هم", "هن", "كم", "كن", "نا", "ها", "ه", "ك", "ي")
+#: For the stemmer: Snowball strips ال/لل/و/ف/ب/ك alone but not a conjunction before the article
+#: (والكتاب), so these clusters lose their conjunction before stemming.
+CONJUNCTION_ARTICLE: tuple[str, ...] = ("وال", "فال", "ولل", "فلل", "وبال", "فبال", "وكال", "فكال")
+
+
+def strip_proclitic(word: str, clusters: tuple[str, ...] = MATCHING) -> tuple[str, str]:
+    """Split a normalized word into (proclitic, rest) by the first of ``clusters`` it starts with,
+    keeping at least ``MIN_STEM_LETTERS`` letters of rest."""
+    for prefix in clusters:
+        if word.startswith(prefix) and len(word) - len(prefix) >= MIN_STEM_LETTERS:
+            return prefix, word[len(prefix) :]
+    return "", word
