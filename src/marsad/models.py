@@ -10,6 +10,8 @@ from typing import Any
 
 #: Version of the JSON shape produced by ``Page.to_dict`` (bump on incompatible change).
 MODEL_VERSION = 1
+#: The entity types Marsad stores and shows (the tagger's CoNLL label PERS is stored as PER).
+ENTITY_TYPES = ("PER", "LOC", "ORG", "MISC")
 
 
 @dataclass(frozen=True, slots=True)

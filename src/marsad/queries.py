@@ -109,8 +109,6 @@ def list_duplicates(store: Store, limit: int, offset: int) -> dict[str, Any]:
     return page(items, total, limit, offset)
 
 
-#: Entity types the store knows (CoNLL-style labels of the NER).
-ENTITY_TYPES = ("PER", "LOC", "ORG", "MISC")
 #: Recent stories shown for an entity, and entities shown for a story.
 ENTITY_STORIES = 10
 STORY_ENTITIES = 20

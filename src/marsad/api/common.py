@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from marsad import queries
+from marsad.models import ENTITY_TYPES
 from marsad.ports import Store
 from marsad.search.engine import SearchEngine, open_backend
 from marsad.settings import load_settings
@@ -39,7 +40,7 @@ Limit = Annotated[int, Query(ge=1, le=queries.MAX_LIMIT, description="Page size.
 Offset = Annotated[int, Query(ge=0, le=1_000_000, description="Items to skip.")]
 EntityId = Annotated[str, Path(min_length=1, max_length=200, description="Entity id, e.g. iso3166:KP.")]
 EntityType = Annotated[
-    str | None, Query(pattern="^(PER|LOC|ORG|MISC)$", description="Only entities of this type.")
+    str | None, Query(pattern=f"^({'|'.join(ENTITY_TYPES)})$", description="Only entities of this type.")
 ]
 RelatedK = Annotated[int, Query(ge=1, le=50, description="How many related articles (one per other story).")]
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -21,9 +20,11 @@ from importlib import resources
 from typing import Any
 
 from marsad.models import Article, Field
+from marsad.text.clitics import CONJUNCTIONS, MIN_STEM_LETTERS, PREPOSITIONS
 from marsad.text.fold import fold_key
 from marsad.text.normalize import normalize, normalize_text
 from marsad.text.stopwords import stopwords
+from marsad.text.tokens import TOKEN
 
 #: Bump when linking rules change (stored entity ids and mentions derived from them go stale).
 ENTITY_VERSION = 1
@@ -36,7 +37,6 @@ MAX_DICT_WORDS = 6
 #: in one vowel too often (كيم/كريم are different people).
 FUZZY_MIN_LETTERS = 4
 _LONG_VOWELS = frozenset("اوي")
-_TOKEN = re.compile(r"[\w\u064B-\u065F\u0670]+|[^\w\s]")
 _SENTENCE_END = frozenset({".", "!", "?", "؟", "…"})
 #: Characters of one article tagged for entities. The longest of SaudiNewsNet's 20,329 articles has
 #: 33,687; a "page" of megabytes is a dump, not an article, and tagging all of it would cost minutes
@@ -51,8 +51,6 @@ MAX_SENTENCE_TOKENS = 200
 #: and bounds a huge page's tagging memory to a few MB.
 TAG_CHUNK_TOKENS = 5000
 # Proclitics that may be glued to a name: conjunction, then preposition; لل is ل + ال.
-_CONJ = ("و", "ف")
-_PREP = ("ب", "ل", "ك")
 
 
 @dataclass(slots=True)
@@ -148,7 +146,7 @@ class _Tok:
 def _sentences(text: str, base: int) -> list[list[_Tok]]:
     out: list[list[_Tok]] = []
     cur: list[_Tok] = []
-    for m in _TOKEN.finditer(text):
+    for m in TOKEN.finditer(text):
         cur.append(_Tok(m.group(), base + m.start(), base + m.end()))
         if m.group() in _SENTENCE_END or len(cur) >= MAX_SENTENCE_TOKENS:
             out.append(cur)
@@ -176,17 +174,17 @@ def clitic_splits(word: str) -> list[tuple[int, str]]:
     """Return ``(letters stripped, remainder)`` for the word and each proclitic reading, shortest strip first."""
     norm = normalize_text(word)
     out = [(0, norm)]
-    for conj in ("", *_CONJ):
+    for conj in ("", *CONJUNCTIONS):
         if conj and not norm.startswith(conj):
             continue
         rest = norm[len(conj) :]
-        if conj and len(rest) >= 3:
+        if conj and len(rest) >= MIN_STEM_LETTERS:
             out.append((len(conj), rest))
         if rest.startswith("لل") and len(rest) > 4:
             # ل + ال written لل: the name is ال + the rest (للأمم المتحدة → الأمم المتحدة). The alef is
             # not in the original text, so the span keeps the whole word (strip count 0).
             out.append((0, "ا" + rest[1:]))
-        elif rest[:1] in _PREP and len(rest) - 1 >= 3:
+        elif rest[:1] in PREPOSITIONS and len(rest) - 1 >= MIN_STEM_LETTERS:
             out.append((len(conj) + 1, rest[1:]))
     return out
 

@@ -22,13 +22,13 @@ from marsad.text.fold import fold_key
 from marsad.text.normalize import clean_display
 from marsad.text.stem import stem
 from marsad.text.stopwords import stopwords
+from marsad.text.tokens import LETTER_WORD
 
 #: Keyphrases kept per article (tags come on top). Ten fits a sidebar and covers a news story's
 #: actors, place and topic on the pages tried here.
 MAX_KEYWORDS = 10
 #: Longest keyphrase in words: Arabic noun phrases of interest (مجلس الأمن الدولي) rarely exceed three.
 MAX_PHRASE_WORDS = 3
-_WORD = re.compile(r"[^\W\d_][\w\u064B-\u065F\u0670]*")
 _BREAK = re.compile(r"[.!?؟،,;؛:\n()«»\"“”]")
 
 
@@ -52,7 +52,7 @@ def keyphrases(text: str, limit: int = MAX_KEYWORDS) -> list[tuple[str, float]]:
     tf: Counter[str] = Counter()
     candidates: Counter[tuple[str, ...]] = Counter()
     surface: dict[tuple[str, ...], Counter[str]] = {}
-    vocabulary = set(_WORD.findall(text))
+    vocabulary = set(LETTER_WORD.findall(text))
 
     def bare(w: str) -> str:
         # Drop a glued conjunction/preposition when the bare word occurs on its own in the text too.
@@ -63,7 +63,7 @@ def keyphrases(text: str, limit: int = MAX_KEYWORDS) -> list[tuple[str, float]]:
         return w
 
     for chunk in _BREAK.split(text):
-        words = [bare(w) for w in _WORD.findall(chunk)]
+        words = [bare(w) for w in LETTER_WORD.findall(chunk)]
         stems = [stem(w) for w in words]
         tf.update(s for s, w in zip(stems, words, strict=True) if w not in sw)
         for i in range(len(words)):

@@ -12,11 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from marsad.entities.canonical import alias_keys
-from marsad.models import Page
+from marsad.models import ENTITY_TYPES, Page
 from marsad.ports import EntityDictionary
-
-#: Entity types the tagger produces (CoNLL-style labels); a free-text name is looked up under each.
-ENTITY_TYPES = ("PER", "LOC", "ORG", "MISC")
 
 
 def _single(ids: set[str]) -> set[str]:

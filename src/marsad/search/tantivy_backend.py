@@ -21,6 +21,7 @@ import tantivy
 
 from marsad.search.backend import BackendResult, IndexDoc
 from marsad.search.query import Clause, ParsedQuery
+from marsad.text.clitics import NAMES
 
 #: Weight of a title match against a body match (BM25 scores multiplied). Headlines name the story;
 #: 2.0 put headline hits first on the sample queries without burying body-only matches.
@@ -28,10 +29,8 @@ TITLE_BOOST = 2.0
 #: Weight of a name-key (fold) match. Below 1 because the key is coarse (غ=ج) and should decide only
 #: when the stemmed term does not match (a differently spelt name).
 FOLD_WEIGHT = 0.6
-#: Proclitics a name may carry in the text (وبيونج "and Pyongyang", لبيونج "to Pyongyang"). Name keys
-#: are indexed whole (stripping would cut real names such as بوتين → وتين), so the query asks for
-#: these prefixed keys too; the list is the conjunction/preposition/article clusters of marsad.text.tokens.
-FOLD_PROCLITICS = ("و", "ف", "ب", "ل", "ك", "ال", "وال", "بال", "لل", "وب", "ول", "فال", "ولل", "وبال")
+#: Proclitics a query's name key is also looked up behind (text.clitics.NAMES).
+FOLD_PROCLITICS = NAMES
 #: Writer heap in bytes: tantivy's minimum is 15 MB per thread; 128 MB indexes 1M articles
 #: without flushing tiny segments.
 WRITER_HEAP = 128 * 1024 * 1024

@@ -30,6 +30,10 @@ NER: tuple[str, ...] = (
 )
 #: Pronoun suffixes the tagger's features split off (frozen with its weights).
 NER_SUFFIXES: tuple[str, ...] = ("هما", "كما", "هم", "هن", "كم", "كن", "نا", "ها", "ه", "ك", "ي")
+#: For names in search: the clusters a query name may appear behind in the text (و+بوتين, ال+قدس),
+#: each added in front of the name's fold key; the indexed name keys are never stripped, so no
+#: word loses a real first letter (وب and ول are safe here where stripping them is not).
+NAMES: tuple[str, ...] = ("و", "ف", "ب", "ل", "ك", "ال", "وال", "بال", "لل", "وب", "ول", "فال", "ولل", "وبال")
 #: For the stemmer: Snowball strips ال/لل/و/ف/ب/ك alone but not a conjunction before the article
 #: (والكتاب), so these clusters lose their conjunction before stemming.
 CONJUNCTION_ARTICLE: tuple[str, ...] = ("وال", "فال", "ولل", "فلل", "وبال", "فبال", "وكال", "فكال")

@@ -6,18 +6,18 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from marsad.text.clitics import MATCHING, MIN_STEM_LETTERS, strip_proclitic
 from marsad.text.normalize import normalize, normalize_text
 
 # A token is a run of letters/digits (Unicode-aware; diacritics are gone after normalization),
 # or a single other non-space symbol so punctuation can still be seen by the page rules.
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
 
-# Proclitics stripped for matching, longest first. Only stripped when at least MIN_STEM_LETTERS
-# letters remain: و+لد (ولد, "boy") must stay a word.
-_PROCLITICS = ("وبال", "وكال", "وفال", "فبال", "ولل", "فلل", "وال", "بال", "كال", "فال", "لل", "ال", "و", "ف", "ب", "ل", "ك")
-#: Shortest remainder after stripping a proclitic; 3 letters is the Arabic root size (chosen so
-#: that ال+قدس strips but و+لد does not).
-MIN_STEM_LETTERS = 3
+#: A token of running text for the taggers: a run of word characters (diacritics kept, as the
+#: original text has them) or one other non-space symbol, so punctuation ends sentences.
+TOKEN = re.compile(r"[\w\u064B-\u065F\u0670]+|[^\w\s]")
+#: A keyword candidate word: starts with a letter (numbers and dates are not keywords).
+LETTER_WORD = re.compile(r"[^\W\d_][\w\u064B-\u065F\u0670]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,16 +50,13 @@ def words(text: str) -> list[str]:
 
 def strip_proclitics(norm_word: str) -> str:
     """Strip one leading proclitic cluster (و، ف، ب، ل، ك، ال، لل، وال …) from a normalized word."""
-    for p in _PROCLITICS:
-        if norm_word.startswith(p) and len(norm_word) - len(p) >= MIN_STEM_LETTERS:
-            return norm_word[len(p) :]
-    return norm_word
+    return strip_proclitic(norm_word, MATCHING)[1]
 
 
 def clitic_variants(norm_word: str) -> set[str]:
     """Return the word and every form left after stripping a known proclitic from it."""
     out = {norm_word}
-    for p in _PROCLITICS:
+    for p in MATCHING:
         if norm_word.startswith(p) and len(norm_word) - len(p) >= MIN_STEM_LETTERS:
             out.add(norm_word[len(p) :])
     return out

@@ -11,9 +11,10 @@ from fastapi.responses import Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from marsad import queries
+from marsad.models import ENTITY_TYPES
+from marsad.ports import Store
 from marsad.search.engine import highlight
 from marsad.search.query import parse_query
-from marsad.store.base import Store
 from marsad.web.highlights import article_entities, entity_segments, place_mentions
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ _ENV = Environment(loader=FileSystemLoader(str(_TEMPLATES)), autoescape=select_a
 MAX_ID = 2**63 - 1
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 EntityId = Annotated[str, Path(min_length=1, max_length=200)]
-EntityType = Annotated[str | None, Query(pattern="^(PER|LOC|ORG|MISC)$")]
+EntityType = Annotated[str | None, Query(pattern=f"^({'|'.join(ENTITY_TYPES)})$")]
 #: Entities per page of the entities index.
 ENTITIES_PAGE = 60
 #: Arabic names of the entity types.
