@@ -87,7 +87,7 @@ def main() -> None:
     zips = sorted(glob.glob(str(Path(args.corpus) / "*.zip")))[: args.days]
     work = Path(args.work or tempfile.mkdtemp(prefix="marsad-bench-dedup-"))
     store = SQLiteStore(work / "dedup.db")
-    ingest_paths(zips, store, {**load_settings(), "dedup_on_ingest": False})
+    ingest_paths(zips, store, load_settings({"dedup_on_ingest": False}))
     ids = [r.id for r in store.articles()]
     arts = store.article_texts(ids)
     n_base = min(args.baseline_docs, len(arts))

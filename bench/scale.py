@@ -94,7 +94,7 @@ def search_bench(server: pg_server.LocalServer, n: int) -> dict[str, object]:
     docs = [
         RawDocument(json.dumps(r, ensure_ascii=False).encode(), f"saudinewsnet:{i}", record=r) for i, r in enumerate(records[:n])
     ]
-    settings = {**load_settings(), "dedup_on_ingest": False, "entities_on_ingest": False}
+    settings = load_settings({"dedup_on_ingest": False, "entities_on_ingest": False})
     t = time.perf_counter()
     report = ingest_documents(docs, store, settings)
     ingest_s = time.perf_counter() - t

@@ -38,7 +38,7 @@ def base_store(split: str, work: Path, corpus: Path = CORPUS) -> Path:
     tmp = work / f"{split}-base.partial.db"
     store = SQLiteStore(tmp)
     try:
-        ingest_paths([str(corpus / f"{d}.zip") for d in SPLITS[split]], store, {**load_settings(), "dedup_on_ingest": False})
+        ingest_paths([str(corpus / f"{d}.zip") for d in SPLITS[split]], store, load_settings({"dedup_on_ingest": False}))
     finally:
         store.close()
     tmp.rename(path)

@@ -3,11 +3,13 @@ throwaway PostgreSQL server, and store fixtures parametrized over both backends 
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -44,18 +46,39 @@ def seed_text() -> str:
     return (DATA / "seed-kim-putin.txt").read_text(encoding="utf-8")
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """Run the real ``marsad`` command line in a subprocess."""
-    full_env = {**os.environ, **(env or {})}
-    full_env.pop("MARSAD_DB", None) if env is None or "MARSAD_DB" not in env else None
-    return subprocess.run(
-        [sys.executable, "-m", "marsad", *args],
-        capture_output=True,
-        text=True,
-        env=full_env,
-        cwd=cwd,
-        timeout=600,
+@dataclass
+class CliResult:
+    """What a command-line run left: exit code, standard output and standard error."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> CliResult:
+    """Run a ``marsad`` verb in-process through Typer's runner, with the same error mapping as ``main``."""
+    from typer.testing import CliRunner
+
+    from marsad.cli import app, failure
+
+    # MARSAD_DB from the developer's shell must not leak into a test unless the test sets it.
+    full_env: dict[str, str | None] = {"MARSAD_DB": None, **(env or {})}
+    with contextlib.chdir(cwd or Path.cwd()):
+        result = CliRunner().invoke(app, list(args), env=full_env, catch_exceptions=True)
+    code, stderr = result.exit_code, result.stderr
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        message, code = failure(result.exception)
+        stderr += message + "\n"
+    return CliResult(code, result.stdout, stderr)
+
+
+def run_cli_process(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> CliResult:
+    """Run the real ``marsad`` command line in a subprocess (for the few end-to-end smoke tests)."""
+    full_env = {k: v for k, v in os.environ.items() if k != "MARSAD_DB"} | (env or {})
+    proc = subprocess.run(
+        [sys.executable, "-m", "marsad", *args], capture_output=True, text=True, env=full_env, cwd=cwd, timeout=600
     )
+    return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
 
 # -- PostgreSQL and the two-backend store fixtures ---------------------------------------------

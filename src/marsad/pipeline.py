@@ -12,6 +12,7 @@ from marsad.errors import StoreError
 from marsad.extract import extract
 from marsad.ingest.files import iter_documents
 from marsad.models import Page, RawDocument, Rejection
+from marsad.settings import Settings
 from marsad.store.base import Store
 
 
@@ -44,9 +45,9 @@ class IngestReport:
         }
 
 
-def enrich(page: Page, settings: dict[str, Any]) -> Page:
+def enrich(page: Page, settings: Settings) -> Page:
     """Run the per-page language stages on an extracted page: entities, then keywords."""
-    if bool(settings.get("entities_on_ingest", True)):
+    if settings.entities_on_ingest:
         from marsad.entities.canonical import annotate
         from marsad.entities.keywords import add_keywords
 
@@ -61,7 +62,7 @@ def enrich(page: Page, settings: dict[str, Any]) -> Page:
     return page
 
 
-def process(raw: RawDocument | Rejection, settings: dict[str, Any]) -> Page | Rejection:
+def process(raw: RawDocument | Rejection, settings: Settings) -> Page | Rejection:
     """Run the per-document stages; any unexpected failure becomes a recorded rejection."""
     if isinstance(raw, Rejection):
         return raw
@@ -75,7 +76,7 @@ def process(raw: RawDocument | Rejection, settings: dict[str, Any]) -> Page | Re
 def ingest_documents(
     items: Iterable[RawDocument | Rejection],
     store: Store,
-    settings: dict[str, Any],
+    settings: Settings,
     progress: Callable[[int], None] | None = None,
 ) -> IngestReport:
     """Store every document of ``items``; commits every ``ingest_batch_size`` documents.
@@ -91,8 +92,8 @@ def ingest_documents(
     cause, keeping every batch committed before it.
     """
     report = IngestReport()
-    batch = int(settings.get("ingest_batch_size", 500))
-    derive = bool(settings.get("dedup_on_ingest", True))
+    batch = settings.ingest_batch_size
+    derive = settings.dedup_on_ingest
     pending: list[Page | Rejection] = []
     if derive:
         catch_up(store)
@@ -152,7 +153,7 @@ def ingest_documents(
 def ingest_paths(
     paths: Iterable[str],
     store: Store,
-    settings: dict[str, Any],
+    settings: Settings,
     progress: Callable[[int], None] | None = None,
 ) -> IngestReport:
     """Ingest files, folders, globs and zips into ``store``."""

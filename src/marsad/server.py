@@ -31,7 +31,7 @@ def create_app(db: str) -> FastAPI:
     app.state.ctx = ctx
     app.add_middleware(BodyLimit)
     app.add_middleware(
-        RateLimit, rate=float(ctx.settings["api_rate_limit"]), burst=int(ctx.settings["api_rate_burst"])
+        RateLimit, rate=ctx.settings.api_rate_limit, burst=ctx.settings.api_rate_burst
     )
 
     @app.exception_handler(ApiError)

@@ -24,6 +24,7 @@ from marsad.ingest.fetch import FetchConfig, Fetcher, FetchResult
 from marsad.models import RawDocument, Rejection
 from marsad.pipeline import ingest_documents
 from marsad.ports import Store
+from marsad.settings import Settings
 
 #: Seconds between polling rounds. Arabic news feeds update every few minutes; 15 minutes keeps
 #: a monitor current within a news cycle at ~100 requests/day per feed.
@@ -198,7 +199,7 @@ async def _feed_round(
     return outcome, list(zip(new, docs, strict=True))
 
 
-async def poll_once_async(config: WatchConfig, store: Store, settings: dict[str, Any], fetcher: Fetcher) -> WatchReport:
+async def poll_once_async(config: WatchConfig, store: Store, settings: Settings, fetcher: Fetcher) -> WatchReport:
     """Run one polling round with an open fetcher; articles are stored once all feeds are done."""
     state = WatchState(store)
     report = WatchReport()
@@ -217,7 +218,7 @@ async def poll_once_async(config: WatchConfig, store: Store, settings: dict[str,
     return report
 
 
-def poll_once(config: WatchConfig, store: Store, settings: dict[str, Any], **fetcher_kwargs: Any) -> WatchReport:
+def poll_once(config: WatchConfig, store: Store, settings: Settings, **fetcher_kwargs: Any) -> WatchReport:
     """Run one polling round (opens and closes its own fetcher)."""
 
     async def run() -> WatchReport:
@@ -230,7 +231,7 @@ def poll_once(config: WatchConfig, store: Store, settings: dict[str, Any], **fet
 def watch(
     config: WatchConfig,
     store: Store,
-    settings: dict[str, Any],
+    settings: Settings,
     *,
     rounds: int | None = None,
     on_round: Callable[[WatchReport], None] | None = None,

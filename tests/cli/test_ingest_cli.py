@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DATA, run_cli
+from tests.conftest import DATA, run_cli, run_cli_process
 
 
 def _count(db: Path) -> int:
@@ -27,7 +27,8 @@ def test_ingest_twice_stores_once(tmp_path: Path) -> None:
     db = tmp_path / "m.db"
     sample = DATA / "saudinewsnet-sample.json"
     records = json.loads(sample.read_text(encoding="utf-8"))
-    first = run_cli("ingest", str(sample), "--db", str(db), "--json")
+    # One real process end to end (entry point, exit code, stdout); the other verbs run in-process.
+    first = run_cli_process("ingest", str(sample), "--db", str(db), "--json")
     assert first.returncode == 0, first.stderr
     report = json.loads(first.stdout)
     assert report["articles"] == len(records) - report["rejections"] > 0

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import DATA, run_cli
+from tests.conftest import DATA, run_cli, run_cli_process
 
 #: Seconds to wait for the server to answer (models load lazily, so start-up is quick).
 START_TIMEOUT = 60.0
@@ -59,6 +59,6 @@ def test_serve_answers_html_and_json(tmp_path: Path) -> None:
 
 
 def test_serve_refuses_a_store_it_cannot_open(tmp_path: Path) -> None:
-    done = run_cli("serve", "--db", str(tmp_path / "no" / "such" / "folder" / "m.db"), "--port", str(_free_port()))
+    done = run_cli_process("serve", "--db", str(tmp_path / "no" / "such" / "folder" / "m.db"), "--port", str(_free_port()))
     assert done.returncode != 0
     assert "Traceback" not in done.stderr and "does not exist" in done.stderr

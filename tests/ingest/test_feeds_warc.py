@@ -20,6 +20,7 @@ from marsad.ingest.files import iter_file
 from marsad.ingest.warc import iter_warc
 from marsad.models import Page, RawDocument, Rejection
 from marsad.pipeline import ingest_paths
+from marsad.settings import Settings
 from marsad.store import open_store
 from tests.conftest import DATA
 
@@ -28,7 +29,7 @@ HTML = DATA / "html"
 
 
 def test_rss2_entries_become_record_articles() -> None:
-    docs = list(iter_file(FEEDS / "aawsat-rss2.xml", {}))
+    docs = list(iter_file(FEEDS / "aawsat-rss2.xml", Settings()))
     assert len(docs) == 3 and all(isinstance(d, RawDocument) and d.record for d in docs)
     pages = [extract(d) for d in docs if isinstance(d, RawDocument)]
     assert all(isinstance(p, Page) for p in pages)
@@ -42,7 +43,7 @@ def test_rss2_entries_become_record_articles() -> None:
 
 
 def test_atom_entries_keep_zone_and_summary() -> None:
-    docs = [d for d in iter_file(FEEDS / "youm7-atom.xml", {}) if isinstance(d, RawDocument)]
+    docs = [d for d in iter_file(FEEDS / "youm7-atom.xml", Settings()) if isinstance(d, RawDocument)]
     assert len(docs) == 3
     page = extract(docs[0])
     assert isinstance(page, Page)
@@ -54,7 +55,7 @@ def test_atom_entries_keep_zone_and_summary() -> None:
 def test_xml_that_is_not_a_feed_is_rejected(tmp_path: Path) -> None:
     bad = tmp_path / "x.xml"
     bad.write_bytes(b"<?xml version='1.0'?><notes><n>1</n></notes>")
-    assert [type(d) for d in iter_file(bad, {})] == [Rejection]
+    assert [type(d) for d in iter_file(bad, Settings())] == [Rejection]
 
 
 def _warc(path: Path) -> None:
@@ -87,7 +88,7 @@ def test_warc_yields_only_html_200_responses(tmp_path: Path) -> None:
 def test_broken_warc_is_a_rejection(tmp_path: Path) -> None:
     path = tmp_path / "broken.warc.gz"
     path.write_bytes(b"\x1f\x8b\x08\x00garbage" * 10)
-    out = list(iter_file(path, {}))
+    out = list(iter_file(path, Settings()))
     assert out and all(isinstance(d, Rejection) for d in out)
 
 
@@ -104,8 +105,8 @@ def test_mixed_folder_is_ingested_once(tmp_path: Path) -> None:
     (folder / "records.json").write_text(json.dumps(sample, ensure_ascii=False), encoding="utf-8")
     store = open_store(str(tmp_path / "m.db"))
     try:
-        first = ingest_paths([str(folder)], store, {})
-        second = ingest_paths([str(folder)], store, {})
+        first = ingest_paths([str(folder)], store, Settings())
+        second = ingest_paths([str(folder)], store, Settings())
         urls = [r.url for r in store.articles()]
     finally:
         store.close()

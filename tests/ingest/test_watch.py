@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from marsad.ingest.fetch import FetchConfig, Fetcher
+from marsad.settings import Settings
 from marsad.store import open_store
 from marsad.watch import FeedSpec, WatchConfig, load_watch_file, poll_once
 from tests.conftest import DATA
@@ -125,14 +126,14 @@ def test_new_entries_then_304_then_only_new_entry(serve, tmp_path: Path) -> None
     config = WatchConfig([FeedSpec(site.base + "/feed.xml")], fetch=FAST)
     store = open_store(str(tmp_path / "m.db"))
     try:
-        r1 = poll_once(config, store, {})
+        r1 = poll_once(config, store, Settings())
         assert r1.new_entries == 2 and r1.pages_fetched == 2 and r1.articles == 2, r1.to_dict()
-        r2 = poll_once(config, store, {})
+        r2 = poll_once(config, store, Settings())
         assert r2.not_modified == 1 and not r2.feeds[0].parsed and r2.articles == 0
         assert site.hits("/feed.xml") == [200, 304]
         # A new entry appears: only it is fetched.
         site.routes["/feed.xml"] = (_atom(site.base, ["youm7-1.html", "alyaum-1.html", "cnnarabic-1.html"]), "application/atom+xml")
-        r3 = poll_once(config, store, {})
+        r3 = poll_once(config, store, Settings())
         assert r3.new_entries == 1 and r3.articles == 1
         assert site.hits("/page/youm7-1.html") == [200]
         titles = {r.title for r in store.articles()}
@@ -152,7 +153,7 @@ def test_failing_host_is_retried_with_backoff_and_does_not_block_others(serve, t
     config = WatchConfig([FeedSpec(s.base + "/feed.xml") for s in (bad, good, dead)], fetch=FAST)
     store = open_store(str(tmp_path / "m.db"))
     try:
-        report = poll_once(config, store, {})
+        report = poll_once(config, store, Settings())
     finally:
         store.close()
     by_url = {f.url: f for f in report.feeds}

@@ -21,6 +21,7 @@ import pytest
 from marsad.ingest.files import iter_file, iter_payload
 from marsad.ingest.records import MAX_JSON_DEPTH, iter_records
 from marsad.models import RawDocument, Rejection
+from marsad.settings import Settings
 from tests.conftest import run_cli
 
 GOOD_RECORDS = 40
@@ -105,7 +106,7 @@ def test_batch_engine_keeps_the_good_records_beside_bad_files(tmp_path: Path, go
 def test_lone_surrogate_record_is_stored_with_a_replacement_character(tmp_path: Path) -> None:
     path = tmp_path / "s.json"
     path.write_bytes(b'[{"title": "a", "content": "\\udc00 good"}, {"title": "b", "content": "ok \\ud83d\\ude00"}]')
-    docs = list(iter_file(path, {}))
+    docs = list(iter_file(path, Settings()))
     assert [type(d) for d in docs] == [RawDocument, RawDocument]
     assert docs[0].record is not None and docs[0].record["content"] == "\ufffd good"
     assert docs[1].record is not None and docs[1].record["content"] == "ok \U0001f600"  # a valid pair stays
@@ -114,21 +115,21 @@ def test_lone_surrogate_record_is_stored_with_a_replacement_character(tmp_path: 
 def test_depth_cap_rejects_one_record_and_reads_on() -> None:
     deep = b"[" * (MAX_JSON_DEPTH + 5) + b"]" * (MAX_JSON_DEPTH + 5)
     data = b'[{"title": "a", "content": "x"}, {"deep": ' + deep + b'}, {"title": "c", "content": "y"}]'
-    docs = list(iter_records(io.BytesIO(data), "mem", datetime.now(UTC), {}))
+    docs = list(iter_records(io.BytesIO(data), "mem", datetime.now(UTC), Settings()))
     assert [type(d).__name__ for d in docs] == ["RawDocument", "Rejection", "RawDocument"]
     assert isinstance(docs[1], Rejection) and docs[1].reason == "too_deep" and docs[1].item == "#1"
 
 
 def test_jsonl_with_broken_first_line_keeps_its_good_lines() -> None:
     lines = [b'{"title": "broken", "content": ', *[json.dumps({"title": f"t{i}", "content": "x"}).encode() for i in range(5)]]
-    docs = list(iter_records(io.BytesIO(b"\n".join(lines)), "f.jsonl", datetime.now(UTC), {}))
+    docs = list(iter_records(io.BytesIO(b"\n".join(lines)), "f.jsonl", datetime.now(UTC), Settings()))
     assert [d.reason for d in docs if isinstance(d, Rejection)] == ["invalid_json"]
     assert sum(isinstance(d, RawDocument) for d in docs) == 5
 
 
 def test_zip_member_with_dos_date_zero(tmp_path: Path) -> None:
     _dos_date_zero(tmp_path / "z")
-    docs = list(iter_file(tmp_path / "z.zip", {}))
+    docs = list(iter_file(tmp_path / "z.zip", Settings()))
     assert len(docs) == 1 and isinstance(docs[0], RawDocument)
     assert docs[0].fetched_at.year >= 2000  # the archive's own time stands in for the invalid date
 

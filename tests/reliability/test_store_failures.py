@@ -43,7 +43,7 @@ def test_full_store_stops_the_run_with_its_cause_and_keeps_earlier_batches(tmp_p
                               "dedup_on_ingest": False})
     store = open_store(str(db))
     assert hasattr(store, "conn")
-    ingest_paths([str(DATA / "saudinewsnet-sample.json")], store, {**settings, "ingest_batch_size": 10})
+    ingest_paths([str(DATA / "saudinewsnet-sample.json")], store, settings.replace(ingest_batch_size=10))
     store.close()
     committed = sqlite3.connect(db).execute("SELECT count(*) FROM articles").fetchone()[0]
     assert committed == 33

@@ -15,6 +15,7 @@ from marsad.dedup.fingerprint import content_words, estimate_jaccard, fingerprin
 from marsad.extract.dates import find_dates, parse_date_full, plausible, resolve
 from marsad.ingest.records import iter_records, loads
 from marsad.models import Article, Field, Rejection
+from marsad.settings import Settings
 from marsad.stories.cluster import days_before, embedding_text, parse_date
 from marsad.stories.features import FEATURES, StoryArticle, content_terms, pair_features, weighted_overlap
 from marsad.stories.score import load_model, sigmoid
@@ -132,7 +133,7 @@ def test_weighted_overlap_is_a_share(a: set[str], b: set[str], idf: dict[str, fl
 @given(st.binary(max_size=2000))
 @FAST
 def test_record_reading_is_total(data: bytes) -> None:
-    for item in iter_records(io.BytesIO(data), "fuzz", datetime.now(UTC), {}):
+    for item in iter_records(io.BytesIO(data), "fuzz", datetime.now(UTC), Settings()):
         assert isinstance(item, Rejection) or item.record is not None
 
 

@@ -112,7 +112,7 @@ def test_lsh_candidates_and_duplicate_kind_precedence(store: Store, tmp_path: Pa
     records = json.loads(PAIRS.read_text(encoding="utf-8"))[:3]
     path = tmp_path / "three.json"
     path.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
-    report = ingest_paths([str(path)], store, {**load_settings(), "dedup_on_ingest": False, "entities_on_ingest": False})
+    report = ingest_paths([str(path)], store, load_settings({"dedup_on_ingest": False, "entities_on_ingest": False}))
     a, b, c = report.article_ids
     store.begin()
     store.add_fingerprint(a, "h1", b"\0" * 8, 10, [10, -20, 2**62])

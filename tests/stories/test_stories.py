@@ -37,7 +37,7 @@ def labelled(module_backend: str, tmp_path_factory: pytest.TempPathFactory) -> I
     for n, part in enumerate((records[:half], records[half:])):
         path = folder / f"part{n}.json"
         path.write_text(json.dumps(part, ensure_ascii=False), encoding="utf-8")
-        ingest_paths([str(path)], s, {**load_settings(), "ingest_batch_size": 200})
+        ingest_paths([str(path)], s, load_settings({"ingest_batch_size": 200}))
     yield s
     s.close()
 
@@ -114,7 +114,7 @@ def test_merge_step_joins_two_stories_of_one_event(store: Store, tmp_path: Path)
     assert len(s.stories()) == 2
     # ...then a third copy matches both strongly: the stories are merged into one.
     path.write_text(json.dumps(copies[2:], ensure_ascii=False), encoding="utf-8")
-    ingest_paths([str(path)], s, {**load_settings(), "dedup_on_ingest": False})
+    ingest_paths([str(path)], s, load_settings({"dedup_on_ingest": False}))
     s.begin()
     dedup_articles(s, [3])
     report = cluster_articles(s, [3])
@@ -128,7 +128,7 @@ def test_catch_up_and_cli_stories_json(backend: str, data_dir: Path) -> None:
     db = backend
     s = open_store(db)
     ingest_paths(
-        [str(data_dir / "saudinewsnet-sample.json")], s, {**load_settings(), "dedup_on_ingest": False}
+        [str(data_dir / "saudinewsnet-sample.json")], s, load_settings({"dedup_on_ingest": False})
     )
     waiting = s.ids_without_story()
     assert waiting

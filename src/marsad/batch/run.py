@@ -25,6 +25,7 @@ from marsad.dedup.near import MIN_SHINGLES, check_scheme
 from marsad.errors import InputError
 from marsad.models import Rejection
 from marsad.pipeline import process
+from marsad.settings import Settings
 from marsad.store import is_postgres_url, open_store
 
 ENGINES = ("local", "spark")
@@ -35,7 +36,7 @@ DEFAULT_MASTER = "local[2]"
 SHUFFLE_PARTITIONS = 8
 
 
-def _ingest_task(task: Task, settings: dict[str, Any], url: str) -> Iterator[dict[str, Any]]:
+def _ingest_task(task: Task, settings: Settings, url: str) -> Iterator[dict[str, Any]]:
     """Run one task, storing its pages in the PostgreSQL store as well (concurrent writers are safe)."""
     from marsad.ingest.files import iter_documents
 
@@ -56,7 +57,7 @@ def _ingest_task(task: Task, settings: dict[str, Any], url: str) -> Iterator[dic
     yield from process_task(task, settings)
 
 
-def _rows(task: Task, settings: dict[str, Any], out: str) -> Iterator[dict[str, Any]]:
+def _rows(task: Task, settings: Settings, out: str) -> Iterator[dict[str, Any]]:
     if is_postgres_url(out):
         yield from _ingest_task(task, settings, out)
     else:
@@ -70,7 +71,7 @@ def _unique(articles: Iterator[dict[str, Any]]) -> list[dict[str, Any]]:
     return list(seen.values())
 
 
-def run_local(inputs: Sequence[str], out: str, settings: dict[str, Any], threshold: float = NEAR_THRESHOLD) -> BatchResult:
+def run_local(inputs: Sequence[str], out: str, settings: Settings, threshold: float = NEAR_THRESHOLD) -> BatchResult:
     """Run every task in this process, then dedup in memory; write JSON lines to ``out`` or the store."""
     started = time.perf_counter()
     tasks = make_tasks(inputs)
@@ -127,7 +128,7 @@ def write_store(url: str, articles: Sequence[dict[str, Any]], pairs: Sequence[tu
 
 
 def run_spark(
-    inputs: Sequence[str], out: str, settings: dict[str, Any], master: str = DEFAULT_MASTER, threshold: float = NEAR_THRESHOLD
+    inputs: Sequence[str], out: str, settings: Settings, master: str = DEFAULT_MASTER, threshold: float = NEAR_THRESHOLD
 ) -> BatchResult:
     """Run the tasks on Spark (one task per partition), dedup by a join on LSH band keys, write Parquet or the store."""
     started = time.perf_counter()
@@ -192,7 +193,7 @@ def run_spark(
     )
     rej_schema = StructType([StructField(n, StringType(), True) for n in ("uri", "reason", "detail")])
     try:
-        cfg = dict(settings)
+        cfg = settings
         rows = spark.sparkContext.parallelize(tasks, max(1, len(tasks))).flatMap(lambda t: _rows(t, cfg, out)).cache()
         arts = spark.createDataFrame(
             rows.filter(lambda r: r["kind"] == "article").map(lambda r: tuple(r.get(f.name) for f in art_schema.fields)),
@@ -262,7 +263,7 @@ def run_spark(
 
 
 def run_batch(
-    inputs: Sequence[str], out: str, settings: dict[str, Any], engine: str = "local", master: str = DEFAULT_MASTER
+    inputs: Sequence[str], out: str, settings: Settings, engine: str = "local", master: str = DEFAULT_MASTER
 ) -> BatchResult:
     """Run a batch over ``inputs`` with the named engine, writing to a folder or a postgresql:// store."""
     if engine not in ENGINES:

@@ -18,6 +18,7 @@ from marsad.dedup.near import MIN_SHINGLES
 from marsad.ingest.files import expand_paths, iter_documents
 from marsad.models import Page, Rejection
 from marsad.pipeline import process
+from marsad.settings import Settings
 
 #: Tasks each input file is split into (every task reads the file and keeps every n-th document):
 #: SaudiNewsNet ships one 12 MB JSON file per day, so without a split one day is one task.
@@ -67,7 +68,7 @@ def _article_rows(page: Page) -> Iterator[dict[str, Any]]:
         }
 
 
-def process_task(task: Task, settings: dict[str, Any]) -> Iterator[dict[str, Any]]:
+def process_task(task: Task, settings: Settings) -> Iterator[dict[str, Any]]:
     """Yield one row per article (with fingerprint) and per rejection of one task's documents."""
     docs = itertools.islice(iter_documents([task.path], settings), task.part, None, task.splits)
     pending: list[dict[str, Any]] = []

@@ -28,19 +28,22 @@ def _one_line(message: str) -> str:
     return " ".join(message.split())
 
 
+def failure(exc: BaseException) -> tuple[str, int]:
+    """Return the one stderr line and the exit code for an exception that escaped a verb."""
+    if isinstance(exc, MarsadError):
+        return f"marsad: error: {_one_line(str(exc))}", exc.exit_code
+    if isinstance(exc, sqlite3.DatabaseError):  # the store failed under a verb that did not name it
+        return f"marsad: error: store: {_one_line(str(exc))}", StoreError.exit_code
+    if isinstance(exc, KeyboardInterrupt):
+        return "marsad: interrupted", 130
+    return f"marsad: internal error: {type(exc).__name__}: {_one_line(str(exc))}", 70
+
+
 def main() -> None:
     """Run the CLI; Marsad errors become one line on stderr and a non-zero exit, never a traceback."""
     try:
         app()
-    except MarsadError as exc:
-        typer.echo(f"marsad: error: {_one_line(str(exc))}", err=True)
-        sys.exit(exc.exit_code)
-    except sqlite3.DatabaseError as exc:  # the store failed under a verb that did not name it
-        typer.echo(f"marsad: error: store: {_one_line(str(exc))}", err=True)
-        sys.exit(StoreError.exit_code)
-    except KeyboardInterrupt:
-        typer.echo("marsad: interrupted", err=True)
-        sys.exit(130)
-    except Exception as exc:
-        typer.echo(f"marsad: internal error: {type(exc).__name__}: {_one_line(str(exc))}", err=True)
-        sys.exit(70)
+    except (Exception, KeyboardInterrupt) as exc:
+        message, code = failure(exc)
+        typer.echo(message, err=True)
+        sys.exit(code)

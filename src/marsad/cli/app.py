@@ -27,7 +27,7 @@ def print_json(data: Any) -> None:
 
 def db_location(db: str | None) -> str:
     """Return the store location from --db, MARSAD_DB, marsad.toml or the default."""
-    return str(load_settings({"db": db})["db"])
+    return str(load_settings({"db": db}).db)
 
 
 def open_db(db: str | None) -> Store:

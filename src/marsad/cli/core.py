@@ -13,7 +13,8 @@ from marsad.errors import InputError
 from marsad.ingest.files import expand_paths
 from marsad.models import RawDocument, Rejection
 from marsad.pipeline import ingest_paths, process
-from marsad.settings import load_settings
+from marsad.settings import SETTINGS, Settings, load_settings
+from marsad.settings import markdown as settings_markdown
 
 
 def parse(
@@ -55,7 +56,7 @@ def parse(
             typer.echo(f"── related [{item['group']}]: {item['title']}{same}")
 
 
-def _documents(path: Path, settings: dict[str, Any]) -> list[RawDocument | Rejection]:
+def _documents(path: Path, settings: Settings) -> list[RawDocument | Rejection]:
     from marsad.ingest.files import iter_file
 
     return list(iter_file(path, settings))
@@ -187,7 +188,24 @@ def repair(db: DbOption = None, as_json: JsonOption = False) -> None:
         typer.echo(f"derived: {report.derived} articles  indexed: {report.indexed}")
 
 
+def settings(
+    as_json: JsonOption = False,
+    as_markdown: Annotated[bool, typer.Option("--markdown", help="Print the settings reference (docs/settings.md).")] = False,
+) -> None:
+    """Show the effective settings (defaults, marsad.toml, MARSAD_* environment) and why each default was chosen."""
+    if as_markdown:
+        sys.stdout.write(settings_markdown())
+        return
+    effective = load_settings().as_dict()
+    if as_json:
+        print_json(effective)
+        return
+    for s in SETTINGS:
+        mark = "" if effective[s.name] == s.default else "   (changed)"
+        typer.echo(f"{s.name} = {effective[s.name]!r}{mark}")
+
+
 def register(app: typer.Typer) -> None:
     """Add this module's verbs to the command line."""
-    for verb in (parse, ingest, articles, show, rejections, digest, repair):
+    for verb in (parse, ingest, articles, show, rejections, digest, repair, settings):
         app.command()(verb)

@@ -30,7 +30,7 @@ def watch(
     config = load_watch_file(feeds)
     settings = load_settings({"db": db})
     config.fetch.allow_networks = FetchConfig.from_settings(settings).allow_networks
-    store = open_store(str(settings["db"]))
+    store = open_store(settings.db)
 
     def show(report: WatchReport) -> None:
         if as_json:
@@ -76,7 +76,7 @@ def fetch(
             raise InputError(f"{url}: rejected ({page.reason}) {page.detail}".rstrip())
         sys.stdout.write(json.dumps(page.to_dict(), ensure_ascii=False, indent=2) + "\n")
         return
-    store = open_store(str(settings["db"]))
+    store = open_store(settings.db)
     try:
         report = ingest_documents([doc], store, settings)
     finally:

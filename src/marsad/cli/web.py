@@ -28,7 +28,7 @@ def search(
 
     if sort not in ("relevance", "recent"):
         raise InputError(f"--sort must be relevance or recent, not {sort!r}")
-    db_path = str(load_settings({"db": db})["db"])
+    db_path = str(load_settings({"db": db}).db)
     store = open_store(db_path)
     try:
         engine = open_search(store, db_path)
@@ -66,7 +66,7 @@ def serve(
     from marsad.pipeline import repair
     from marsad.server import create_app
 
-    db_path = str(load_settings({"db": db})["db"])
+    db_path = str(load_settings({"db": db}).db)
     store = open_store(db_path)  # fail now, as one line, if the store cannot be opened
     try:
         fixed = repair(store, db_path)  # derived data an interrupted ingest left behind

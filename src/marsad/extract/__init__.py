@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from marsad.errors import RejectedInput
 from marsad.extract.dates import resolve
 from marsad.extract.decode import decode
@@ -11,7 +9,7 @@ from marsad.extract.html import parse_html
 from marsad.extract.plaintext import parse_text
 from marsad.extract.record import parse_record
 from marsad.models import Field, Page, RawDocument, Rejection, Span
-from marsad.settings import default
+from marsad.settings import Settings
 
 __all__ = ["extract", "looks_like_html", "parse_text"]
 
@@ -49,16 +47,16 @@ def cap_title(page: Page) -> Page:
     return page
 
 
-def extract(raw: RawDocument, settings: dict[str, Any] | None = None) -> Page | Rejection:
+def extract(raw: RawDocument, settings: Settings | None = None) -> Page | Rejection:
     """Understand one raw document; every failure becomes a Rejection value, never an exception."""
-    cfg = settings or {}
+    cfg = settings or Settings()
     try:
         if raw.record is not None:
-            limit = int(cfg.get("max_record_bytes", default("max_record_bytes")))
+            limit = cfg.max_record_bytes
             if len(raw.data) > limit:
                 raise RejectedInput("too_large", f"record of {len(raw.data)} bytes exceeds {limit}")
             return cap_title(parse_record(raw, cfg))
-        limit = int(cfg.get("max_document_bytes", default("max_document_bytes")))
+        limit = cfg.max_document_bytes
         if len(raw.data) > limit:
             raise RejectedInput("too_large", f"{len(raw.data)} bytes exceeds max_document_bytes={limit}")
         text, encoding = decode(raw.data, raw.charset)

@@ -21,6 +21,7 @@ from marsad.errors import RejectedInput
 from marsad.extract.dates import find_date, plausible, resolve
 from marsad.extract.plaintext import parse_text
 from marsad.models import Article, Field, Page, RawDocument, Span
+from marsad.settings import Settings
 from marsad.text.normalize import arabic_ratio, clean_display, normalize_text
 
 #: Extracted text shorter than this (characters) sends the page to the fallback extractor.
@@ -49,9 +50,9 @@ _TITLE_SEPARATORS = re.compile(r"(\s+[-–—|•»]+\s+|\s*\|\s*)")
 _TAG_SPLIT = re.compile(r"\s*[,،;؛]\s*")
 
 
-def parse_html(raw: RawDocument, text: str, encoding: str, settings: dict[str, Any] | None = None) -> Page:
+def parse_html(raw: RawDocument, text: str, encoding: str, settings: Settings | None = None) -> Page:
     """Extract the articles of an HTML page: trafilatura (or fallback) text, page rules, then metadata."""
-    cfg = settings or {}
+    cfg = settings or Settings()
     body, meta, extractor, html_lang = _extract(text, _http_url(raw.uri))
     page = parse_text(body, raw.uri, settings=cfg)
     page.kind = "html"

@@ -12,12 +12,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
 
 from marsad.extract.markers import Markers, markers
 from marsad.extract.tags import split_tags
 from marsad.models import Article, Boilerplate, Field, Page, RelatedItem, Span
-from marsad.settings import default
+from marsad.settings import Settings
 from marsad.text.normalize import clean_display, normalize_text
 from marsad.text.stem import stems
 from marsad.text.stopwords import stopwords
@@ -201,12 +200,12 @@ def title_match(headline: str, article: Article) -> float:
     return len(head & body) / len(head)
 
 
-def parse_text(text: str, uri: str = "<text>", *, settings: dict[str, Any] | None = None) -> Page:
+def parse_text(text: str, uri: str = "<text>", *, settings: Settings | None = None) -> Page:
     """Understand a plain-text Arabic page: split articles and find titles, fields, lists and furniture."""
-    cfg = settings or {}
-    heading_max = int(cfg.get("heading_max_words", default("heading_max_words")))
-    min_words = int(cfg.get("paragraph_min_words", default("paragraph_min_words")))
-    title_min = float(cfg.get("title_match_min", default("title_match_min")))
+    cfg = settings or Settings()
+    heading_max = cfg.heading_max_words
+    min_words = cfg.paragraph_min_words
+    title_min = cfg.title_match_min
     page = Page(text=text, uri=uri, kind="text", extractor="plaintext")
     lines = split_lines(text)
     drafts: list[_Draft] = [_Draft()]
@@ -308,8 +307,8 @@ def parse_text(text: str, uri: str = "<text>", *, settings: dict[str, Any] | Non
                     tl.value,
                     tl.value_span().start,
                     text,
-                    min_count=int(cfg.get("tag_phrase_min_count", default("tag_phrase_min_count"))),
-                    min_cohesion=float(cfg.get("tag_phrase_min_cohesion", default("tag_phrase_min_cohesion"))),
+                    min_count=cfg.tag_phrase_min_count,
+                    min_cohesion=cfg.tag_phrase_min_cohesion,
                     exclude=Span(tl.start, tl.end),
                 )
             )
@@ -339,7 +338,7 @@ def clean_related_headline(text: str) -> tuple[str, str]:
     return stripped, ""
 
 
-def _related_items(lines: list[Line], page: Page, cfg: dict[str, Any]) -> list[RelatedItem]:
+def _related_items(lines: list[Line], page: Page, cfg: Settings) -> list[RelatedItem]:
     from marsad.text.similarity import group_items, similarity_matrix
 
     cleaned: list[tuple[str, Span]] = []
@@ -354,7 +353,7 @@ def _related_items(lines: list[Line], page: Page, cfg: dict[str, Any]) -> list[R
             cleaned.append((clean_display(title), Span(span.start, span.start + len(title))))
     if not cleaned:
         return []
-    threshold = float(cfg.get("related_group_threshold", default("related_group_threshold")))
+    threshold = cfg.related_group_threshold
     scores = similarity_matrix([t for t, _ in cleaned])
     groups = group_items(scores, threshold)
     same_as = _same_story_articles(page.articles, [t for t, _ in cleaned], threshold)

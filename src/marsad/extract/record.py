@@ -9,6 +9,7 @@ from marsad.errors import RejectedInput
 from marsad.extract.dates import resolve
 from marsad.extract.plaintext import parse_text
 from marsad.models import Article, Field, Page, RawDocument, Span
+from marsad.settings import Settings
 from marsad.text.normalize import clean_display
 
 _TEXT_KEYS = ("content", "text", "body", "article")
@@ -23,7 +24,7 @@ def _str(record: dict[str, Any], *keys: str) -> str | None:
     return None
 
 
-def parse_record(raw: RawDocument, settings: dict[str, Any] | None = None) -> Page:
+def parse_record(raw: RawDocument, settings: Settings | None = None) -> Page:
     """Turn one article record into a page with exactly one article.
 
     The page text is ``title + "\\n\\n" + content`` so that title and body both have spans; the

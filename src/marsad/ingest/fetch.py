@@ -19,7 +19,7 @@ import httpx
 
 from marsad.ingest.guard import AddressGuard, GuardedTransport, parse_allow
 from marsad.models import RawDocument
-from marsad.settings import default
+from marsad.settings import Settings
 
 #: Seconds to wait for connect/read/write of one request. News sites answer in < 2 s; 15 s
 #: tolerates a slow CMS without letting a dead host stall a polling round.
@@ -50,17 +50,17 @@ class FetchConfig:
     backoff: float = DEFAULT_BACKOFF
     host_delay: float = DEFAULT_HOST_DELAY
     max_connections: int = DEFAULT_MAX_CONNECTIONS
-    max_bytes: int = int(default("max_document_bytes"))
+    max_bytes: int = Settings().max_document_bytes
     user_agent: str = USER_AGENT
     #: Hosts or networks reachable although not public (see the ``fetch_allow_networks`` setting).
     allow_networks: tuple[str, ...] = ()
 
     @classmethod
-    def from_settings(cls, settings: dict[str, Any], **kwargs: Any) -> FetchConfig:
+    def from_settings(cls, settings: Settings, **kwargs: Any) -> FetchConfig:
         """Return a config whose allow-list and size cap come from the settings."""
         return cls(
-            allow_networks=parse_allow(str(settings.get("fetch_allow_networks", ""))),
-            max_bytes=int(settings.get("max_document_bytes", default("max_document_bytes"))),
+            allow_networks=parse_allow(settings.fetch_allow_networks),
+            max_bytes=settings.max_document_bytes,
             **kwargs,
         )
 

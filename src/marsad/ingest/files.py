@@ -21,7 +21,7 @@ from marsad.ingest.feeds import iter_feed, looks_like_feed
 from marsad.ingest.records import iter_records
 from marsad.ingest.warc import is_warc_name, iter_warc
 from marsad.models import RawDocument, Rejection
-from marsad.settings import default
+from marsad.settings import Settings
 
 #: File name endings read as article records rather than pages.
 RECORD_SUFFIXES = (".json", ".jsonl", ".ndjson")
@@ -65,14 +65,14 @@ def _mtime(path: Path) -> datetime:
     return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
 
 
-def iter_documents(specs: Iterable[str], settings: dict[str, Any] | None = None) -> Iterator[Item]:
+def iter_documents(specs: Iterable[str], settings: Settings | None = None) -> Iterator[Item]:
     """Yield a RawDocument (or a Rejection) for every page or article record under ``specs``."""
-    cfg = settings or {}
+    cfg = settings or Settings()
     for path in expand_paths(specs):
         yield from iter_file(path, cfg)
 
 
-def iter_file(path: Path, settings: dict[str, Any]) -> Iterator[Item]:
+def iter_file(path: Path, settings: Settings) -> Iterator[Item]:
     """Yield the documents of one file (a page, a zip, or a JSON/JSONL file of records).
 
     Whatever goes wrong while the file is read ends as a recorded rejection of that file: the
@@ -87,7 +87,7 @@ def iter_file(path: Path, settings: dict[str, Any]) -> Iterator[Item]:
         yield Rejection(uri, "unreadable", f"{type(exc).__name__}: {exc}"[:500])
 
 
-def _iter_file(path: Path, uri: str, settings: dict[str, Any]) -> Iterator[Item]:
+def _iter_file(path: Path, uri: str, settings: Settings) -> Iterator[Item]:
     size = path.stat().st_size
     if zipfile.is_zipfile(path):
         yield from _iter_zip(path, settings)
@@ -96,7 +96,7 @@ def _iter_file(path: Path, uri: str, settings: dict[str, Any]) -> Iterator[Item]
         with path.open("rb") as fh:
             yield from iter_records(fh, uri, _mtime(path), settings)
         return
-    limit = int(settings.get("max_document_bytes", default("max_document_bytes")))
+    limit = settings.max_document_bytes
     if is_warc_name(path):
         with path.open("rb") as fh:
             yield from iter_warc(fh, uri, limit)
@@ -113,16 +113,16 @@ def _iter_file(path: Path, uri: str, settings: dict[str, Any]) -> Iterator[Item]
 
 
 def iter_payload(data: bytes, uri: str, when: datetime, content_type: str | None = None,
-                 settings: dict[str, Any] | None = None) -> Iterator[Item]:
+                 settings: Settings | None = None) -> Iterator[Item]:
     """Yield the documents of one payload held in memory: a feed's entries, JSON records, or one page."""
-    cfg = settings or {}
+    cfg = settings or Settings()
     try:
         yield from _iter_payload(data, uri, when, content_type, cfg)
     except Exception as exc:  # as in iter_file: one bad payload is a rejection, never a crash
         yield Rejection(uri, "unreadable", f"{type(exc).__name__}: {exc}"[:500])
 
 
-def _iter_payload(data: bytes, uri: str, when: datetime, content_type: str | None, cfg: dict[str, Any]) -> Iterator[Item]:
+def _iter_payload(data: bytes, uri: str, when: datetime, content_type: str | None, cfg: Settings) -> Iterator[Item]:
     ctype = (content_type or "").split(";")[0].strip().lower()
     head = data.lstrip()[:1]
     if ctype in FEED_TYPES or ((ctype.endswith("xml") or head == b"<") and looks_like_feed(data)):
@@ -136,10 +136,10 @@ def _iter_payload(data: bytes, uri: str, when: datetime, content_type: str | Non
         yield RawDocument(data, uri, fetched_at=when, content_type=content_type or None, charset=charset)
 
 
-def _iter_zip(path: Path, settings: dict[str, Any]) -> Iterator[Item]:
-    total_limit = int(settings.get("max_zip_total_bytes", default("max_zip_total_bytes")))
-    max_ratio = float(settings.get("max_zip_ratio", default("max_zip_ratio")))
-    doc_limit = int(settings.get("max_document_bytes", default("max_document_bytes")))
+def _iter_zip(path: Path, settings: Settings) -> Iterator[Item]:
+    total_limit = settings.max_zip_total_bytes
+    max_ratio = settings.max_zip_ratio
+    doc_limit = settings.max_document_bytes
     total = 0
     try:
         zf = zipfile.ZipFile(path)

@@ -23,7 +23,7 @@ from typing import IO, Any, cast
 import ijson
 
 from marsad.models import RawDocument, Rejection
-from marsad.settings import default
+from marsad.settings import Settings
 
 Item = RawDocument | Rejection
 
@@ -150,7 +150,7 @@ def _first_byte(fh: IO[bytes]) -> tuple[bytes, IO[bytes]]:
     return head[:1], buffered
 
 
-def iter_records(fh: IO[bytes], uri: str, when: datetime, settings: dict[str, Any]) -> Iterator[Item]:
+def iter_records(fh: IO[bytes], uri: str, when: datetime, settings: Settings) -> Iterator[Item]:
     """Stream article records from a JSON array, a single JSON object, or JSON Lines."""
     first, stream = _first_byte(fh)
     if not first:
@@ -209,9 +209,9 @@ def _iter_json_array(stream: IO[bytes], uri: str, when: datetime) -> Iterator[It
             return
 
 
-def _iter_json_lines(stream: IO[bytes], uri: str, when: datetime, settings: dict[str, Any]) -> Iterator[Item]:
+def _iter_json_lines(stream: IO[bytes], uri: str, when: datetime, settings: Settings) -> Iterator[Item]:
     """Read one JSON object (pretty-printed or not), or else JSON Lines, one record per line."""
-    limit = int(settings.get("max_record_bytes", default("max_record_bytes")))
+    limit = settings.max_record_bytes
     head = stream.read(limit + 1)  # at most one record's budget is held at once
     if len(head) <= limit:
         try:
