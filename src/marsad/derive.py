@@ -4,6 +4,7 @@ batch, and the catch-up of a store whose derived data lags its articles (after a
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -12,6 +13,8 @@ from marsad.dedup.near import DedupReport, dedup_articles
 from marsad.ports import Store
 from marsad.store.retry import run_transaction
 from marsad.stories.cluster import StoryReport, cluster_articles
+
+log = logging.getLogger(__name__)
 
 #: Articles per transaction when catching a store up: the same size as an ingest batch, so a
 #: crash loses at most one batch of derived rows (they are re-derived on the next run).
@@ -37,8 +40,47 @@ class StageReport:
         }
 
 
-def _both(store: Store, fp_ids: Sequence[int], ids: Sequence[int]) -> tuple[DedupReport, StoryReport]:
-    return dedup_articles(store, fp_ids), cluster_articles(store, ids)
+@dataclass(frozen=True, slots=True)
+class DerivedStage:
+    """One named stage run over a batch of stored articles: what it reads from the store and what it adds."""
+
+    name: str
+    reads: tuple[str, ...]
+    adds: tuple[str, ...]
+    #: Runs the stage on (articles to fingerprint, articles to cluster) and adds its counts to a report.
+    run: Callable[[Store, Sequence[int], Sequence[int], StageReport], None]
+
+
+def _dedup(store: Store, fp_ids: Sequence[int], ids: Sequence[int], report: StageReport) -> None:
+    d: DedupReport = dedup_articles(store, fp_ids)
+    report.articles += d.articles
+    report.exact += d.exact
+    report.near += d.near
+
+
+def _stories(store: Store, fp_ids: Sequence[int], ids: Sequence[int], report: StageReport) -> None:
+    s: StoryReport = cluster_articles(store, ids)
+    report.stories += s.new_stories
+
+
+#: The stages after the store, in order: stories read the duplicate pairs dedup adds.
+DERIVED_STAGES: tuple[DerivedStage, ...] = (
+    DerivedStage("dedup", reads=("articles.text",), adds=("fingerprints", "lsh_bands", "duplicates"), run=_dedup),
+    DerivedStage(
+        "stories",
+        reads=("articles.title", "articles.text", "articles.day", "duplicates", "mentions"),
+        adds=("embeddings", "stories", "story_articles"),
+        run=_stories,
+    ),
+)
+
+
+def _both(store: Store, fp_ids: Sequence[int], ids: Sequence[int]) -> StageReport:
+    report = StageReport()
+    for stage in DERIVED_STAGES:
+        stage.run(store, fp_ids, ids, report)
+        log.debug("stage %s ran on %d articles", stage.name, len(ids))
+    return report
 
 
 def run_stage(store: Store, ids: Sequence[int], report: StageReport | None = None) -> StageReport:
@@ -48,11 +90,11 @@ def run_stage(store: Store, ids: Sequence[int], report: StageReport | None = Non
         return report
     # Concurrent PostgreSQL writers can deadlock on shared LSH / story rows: the stage is re-run
     # from the start after such a conflict (its reads see the rolled-back state).
-    d, s = run_transaction(store, functools.partial(_both, store, ids, ids))
-    report.articles += d.articles
-    report.exact += d.exact
-    report.near += d.near
-    report.stories += s.new_stories
+    got = run_transaction(store, functools.partial(_both, store, ids, ids))
+    report.articles += got.articles
+    report.exact += got.exact
+    report.near += got.near
+    report.stories += got.stories
     return report
 
 
@@ -67,10 +109,11 @@ def catch_up(store: Store, progress: Callable[[int], None] | None = None) -> Sta
             return report
         todo_fp = set(store.ids_without_fingerprint(CATCH_UP_BATCH))
         fp_ids = [i for i in ids if i in todo_fp]
-        d, s = run_transaction(store, functools.partial(_both, store, fp_ids, ids))
+        got = run_transaction(store, functools.partial(_both, store, fp_ids, ids))
+        log.info("caught up %d articles without derived data", len(ids))
         report.articles += len(ids)
-        report.exact += d.exact
-        report.near += d.near
-        report.stories += s.new_stories
+        report.exact += got.exact
+        report.near += got.near
+        report.stories += got.stories
         if progress is not None:
             progress(len(ids))

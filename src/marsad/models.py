@@ -109,6 +109,49 @@ class RawDocument:
 
 
 @dataclass(slots=True)
+class Mention:
+    """A named-entity mention in an article: its words, their span in ``Page.text``, and the entity it names."""
+
+    text: str
+    start: int
+    end: int
+    type: str
+    #: The entity's id: page-local (``e3``) from the entities stage, the store's once linked.
+    id: str
+    #: The entity's display name (the fullest spelling on the page, or the store's name once linked).
+    name: str
+    #: Titles written before a person's name (الملك، ولي العهد، الدكتور), not part of the name.
+    title: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON form (``title`` only when there is one)."""
+        out: dict[str, Any] = {"text": self.text, "start": self.start, "end": self.end, "type": self.type,
+                               "id": self.id, "name": self.name}
+        if self.title:
+            out["title"] = self.title
+        return out
+
+
+@dataclass(slots=True)
+class Keyword:
+    """A keyword of an article: a tag the page gave, or a ranked keyphrase; linked to an entity when it names one."""
+
+    text: str
+    #: ``tag`` (the page's own tag line) or ``tfidf`` (a ranked keyphrase of the body).
+    source: str
+    score: float | None = None
+    entity: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON form (a tag has no score)."""
+        out: dict[str, Any] = {"text": self.text, "source": self.source}
+        if self.score is not None:
+            out["score"] = self.score
+        out["entity"] = self.entity
+        return out
+
+
+@dataclass(slots=True)
 class Article:
     """One article found on a page. Fields taken from the page carry spans into ``Page.text``."""
 
@@ -126,8 +169,13 @@ class Article:
     paragraphs: list[Field] = field(default_factory=list)
     language: str | None = None
     span: Span | None = None
-    #: Stage outputs (entities, keywords, fingerprints...) keyed by stage name.
-    extras: dict[str, Any] = field(default_factory=dict)
+    # What the language stages add (see marsad.pipeline.STAGES); None: the stage did not run.
+    entities: list[Mention] | None = None
+    keywords: list[Keyword] | None = None
+    #: Only the first ``MAX_TAGGED_CHARS`` of a huge article were tagged.
+    entities_truncated: bool = False
+    #: Why the entities stage failed on this article's page (the article is stored without them).
+    entities_error: str | None = None
 
     @property
     def text(self) -> str:
@@ -198,8 +246,14 @@ class Article:
             "text": self.text,
             "spans": spans,
         }
-        for key, value in self.extras.items():
-            out.setdefault(key, value)
+        if self.entities is not None:
+            out["entities"] = [m.to_dict() for m in self.entities]
+        if self.keywords is not None:
+            out["keywords"] = [k.to_dict() for k in self.keywords]
+        if self.entities_truncated:
+            out["entities_truncated"] = True
+        if self.entities_error is not None:
+            out["entities_error"] = self.entities_error
         return out
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,6 +15,8 @@ from marsad.ingest.files import iter_documents
 from marsad.models import Page, RawDocument, Rejection
 from marsad.settings import Settings
 from marsad.store.base import Store
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -45,20 +48,58 @@ class IngestReport:
         }
 
 
-def enrich(page: Page, settings: Settings) -> Page:
-    """Run the per-page language stages on an extracted page: entities, then keywords."""
-    if settings.entities_on_ingest:
-        from marsad.entities.canonical import annotate
-        from marsad.entities.keywords import add_keywords
+@dataclass(frozen=True, slots=True)
+class PageStage:
+    """One named language stage run on an extracted page: the fields it reads and the fields it adds."""
 
+    name: str
+    reads: tuple[str, ...]
+    adds: tuple[str, ...]
+    run: Callable[[Page], None]
+    #: Whether the settings turn the stage on.
+    enabled: Callable[[Settings], bool]
+
+
+def _entities(page: Page) -> None:
+    from marsad.entities.canonical import annotate
+
+    annotate(page.text, page.articles)
+
+
+def _keywords(page: Page) -> None:
+    from marsad.entities.keywords import add_keywords
+
+    for article in page.articles:
+        add_keywords(page.text, article)
+
+
+def _entities_on(settings: Settings) -> bool:
+    return settings.entities_on_ingest
+
+
+#: The per-page stages after extraction, in order (keywords link tags to the entities found first).
+#: Field names are ``Article`` attributes; tests check that each stage changes only what it adds.
+PAGE_STAGES: tuple[PageStage, ...] = (
+    PageStage("entities", reads=("text", "title", "headings", "paragraphs"),
+              adds=("entities", "entities_truncated"), run=_entities, enabled=_entities_on),
+    PageStage("keywords", reads=("text", "title", "headings", "paragraphs", "tags", "entities"),
+              adds=("keywords",), run=_keywords, enabled=_entities_on),
+)
+
+
+def enrich(page: Page, settings: Settings) -> Page:
+    """Run the enabled page stages in order; a failing stage leaves the page storable, with the reason."""
+    for stage in PAGE_STAGES:
+        if not stage.enabled(settings):
+            continue
         try:
-            annotate(page.text, page.articles)
-            for article in page.articles:
-                add_keywords(page.text, article)
+            stage.run(page)
         except Exception as exc:  # the page is still worth storing without its entities
+            log.warning("stage %s failed on %s: %s: %s", stage.name, page.uri, type(exc).__name__, exc)
             for article in page.articles:
-                article.extras["entities"] = []
-                article.extras["entities_error"] = f"{type(exc).__name__}: {exc}"
+                article.entities = []
+                article.entities_error = f"{stage.name}: {type(exc).__name__}: {exc}"
+            break
     return page
 
 
@@ -70,6 +111,7 @@ def process(raw: RawDocument | Rejection, settings: Settings) -> Page | Rejectio
         result = extract(raw, settings)
         return result if isinstance(result, Rejection) else enrich(result, settings)
     except Exception as exc:  # one bad document must never stop a crawl-sized run
+        log.warning("internal error on %s: %s: %s", raw.uri, type(exc).__name__, exc)
         return Rejection(raw.uri, "internal_error", f"{type(exc).__name__}: {exc}")
 
 
@@ -136,6 +178,7 @@ def ingest_documents(
             store.rollback()
             raise
         pending.clear()
+        log.info("committed a batch: %d new articles, %d rejections so far", len(batch_ids), report.rejections)
         if derive:
             run_stage(store, batch_ids)
 

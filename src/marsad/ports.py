@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, NotRequired, Protocol, TypedDict
 
 from marsad.models import Page, Rejection
 
@@ -27,6 +27,34 @@ class ArticleRow:
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON form ``{"id", "url", "source", "title", "date"}``."""
         return {"id": self.id, "url": self.url, "source": self.source, "title": self.title, "date": self.date}
+
+
+class StoryRow(TypedDict):
+    """The summary of a story: one news event and its developments (see docs/stories.md)."""
+
+    id: int
+    title: str | None
+    first_seen: str | None
+    last_seen: str | None
+    size: int
+    #: In a one-day listing: how many of the story's articles were published that day.
+    day_count: NotRequired[int]
+
+
+class EntityCount(TypedDict):
+    """An entity counted over a set of articles (a story's, or a search's best matches)."""
+
+    id: str
+    type: str
+    name: str
+    article_count: int
+    mentions: int
+
+
+class EntitySummary(EntityCount):
+    """An entity in the store-wide listing: its counts and its spellings with their mention counts."""
+
+    forms: dict[str, int]
 
 
 @dataclass(slots=True)
@@ -190,16 +218,16 @@ class ReadModel(Protocol):
         """Return the listing form, newest first."""
 
     def stories(self, since: str | None = None) -> list[dict[str, Any]]:
-        """Return stories with their articles."""
+        """Return stories with their articles and top entities (a ``StoryRow`` with ``articles`` and ``entities``)."""
 
     def story_count(self, day: str | None = None) -> int:
         """Return the number of stories (of one day)."""
 
     def story_page(self, limit: int, offset: int = 0, day: str | None = None, sort: str = "recent",
-                   since: str | None = None) -> list[dict[str, Any]]:
+                   since: str | None = None) -> list[StoryRow]:
         """Return a page of stories."""
 
-    def story_rows(self, story_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    def story_rows(self, story_ids: Sequence[int]) -> dict[int, StoryRow]:
         """Return story summary rows by id."""
 
     def story_sources(self, story_ids: Sequence[int]) -> dict[int, list[str]]:
@@ -211,7 +239,7 @@ class ReadModel(Protocol):
     def duplicate_page(self, limit: int, offset: int = 0) -> list[tuple[int, int, str, float]]:
         """Return a page of duplicate pairs."""
 
-    def entities(self, type: str | None = None, limit: int | None = None, offset: int = 0) -> list[dict[str, Any]]:
+    def entities(self, type: str | None = None, limit: int | None = None, offset: int = 0) -> list[EntitySummary]:
         """Return entities with counts and surface forms."""
 
     def entity(self, entity_id: str) -> dict[str, Any] | None:
@@ -226,7 +254,7 @@ class ReadModel(Protocol):
     def entity_article_count(self, entity_id: str) -> int:
         """Return how many articles mention an entity."""
 
-    def entity_counts(self, article_ids: Sequence[int], limit: int) -> list[dict[str, Any]]:
+    def entity_counts(self, article_ids: Sequence[int], limit: int) -> list[EntityCount]:
         """Return the entities of a set of articles with counts."""
 
     def entity_article_ids(self, entity_ids: Sequence[str]) -> list[int]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from marsad.errors import StoreError
-from marsad.ports import Store
+from marsad.ports import EntityCount, Store
 
 #: Default and largest page size of list endpoints (a screenful; 100 bounds response size).
 DEFAULT_LIMIT = 20
@@ -79,11 +79,9 @@ def list_stories(store: Store, limit: int, offset: int, day: str | None = None, 
                  since: str | None = None) -> dict[str, Any]:
     """Return a page of stories (freshest then biggest, or biggest first; one day's when ``day``)."""
     total = store.story_count(day)
-    items = store.story_page(limit, offset, day, sort, since)
-    if items:
-        sources = store.story_sources([int(s["id"]) for s in items])
-        for s in items:
-            s["sources"] = sources.get(int(s["id"]), [])
+    rows = store.story_page(limit, offset, day, sort, since)
+    sources = store.story_sources([s["id"] for s in rows]) if rows else {}
+    items = [{**s, "sources": sources.get(s["id"], [])} for s in rows]
     return page(items, total, limit, offset)
 
 
@@ -92,7 +90,7 @@ def story(store: Store, story_id: int) -> dict[str, Any] | None:
     row = store.story_rows([story_id]).get(story_id)
     if row is None:
         return None
-    out = {k: row[k] for k in ("id", "title", "first_seen", "last_seen", "size")}
+    out: dict[str, Any] = {k: row[k] for k in ("id", "title", "first_seen", "last_seen", "size")}
     rows = store.article_rows(store.story_members(story_id))
     arts = sorted((r.to_dict() for r in rows.values()), key=lambda d: (d["date"] is None, d["date"] or "", d["id"]))
     for i, a in enumerate(arts):
@@ -145,7 +143,7 @@ def entity(store: Store, entity_id: str) -> dict[str, Any] | None:
     return data
 
 
-def story_entities(store: Store, article_ids: list[int], limit: int = STORY_ENTITIES) -> list[dict[str, Any]]:
+def story_entities(store: Store, article_ids: list[int], limit: int = STORY_ENTITIES) -> list[EntityCount]:
     """Return the entities mentioned in a set of articles, most articles first."""
     if not article_ids:
         return []

@@ -6,6 +6,7 @@ added to one FastAPI application with the shared middleware and error handlers.
 
 from __future__ import annotations
 
+import logging
 from importlib import resources
 
 from fastapi import FastAPI, Request
@@ -16,12 +17,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from marsad.api.app import ERROR_RESPONSES, add_api
 from marsad.api.common import ApiError, BodyLimit, Context, RateLimit, error_body
+from marsad.store.engines import redacted
 from marsad.web.routes import register
+
+log = logging.getLogger(__name__)
 
 
 def create_app(db: str) -> FastAPI:
     """Build the application (API under /api, web UI at /) over the store at ``db``."""
     ctx = Context(db)
+    log.info("serving the store %s", redacted(db))
     app = FastAPI(
         title="Marsad API",
         version="1",

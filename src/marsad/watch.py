@@ -10,6 +10,7 @@ and ``watch_seen`` tables, on SQLite and PostgreSQL alike).
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 import tomllib
 from collections.abc import Callable
@@ -25,6 +26,8 @@ from marsad.models import RawDocument, Rejection
 from marsad.pipeline import ingest_documents
 from marsad.ports import Store
 from marsad.settings import Settings
+
+log = logging.getLogger(__name__)
 
 #: Seconds between polling rounds. Arabic news feeds update every few minutes; 15 minutes keeps
 #: a monitor current within a news cycle at ~100 requests/day per feed.
@@ -242,6 +245,7 @@ def watch(
     while rounds is None or done < rounds:
         started = time.monotonic()
         report = poll_once(config, store, settings)
+        log.info("watch round %d: %d new articles, %d rejections", done + 1, report.articles, report.rejections)
         done += 1
         if on_round is not None:
             on_round(report)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,15 +10,39 @@ import httpx
 import pytest
 
 from tests.api.live import live_server
-from tests.conftest import BACKENDS, fixture_store
+from tests.conftest import BACKENDS, fixture_store, run_cli
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def base(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The API over the committed fixtures, on a SQLite file and on a PostgreSQL database."""
+def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """The API over the committed fixtures, on a SQLite file and on a PostgreSQL database: (store, URL)."""
     db = fixture_store(request, request.param, tmp_path_factory.mktemp("api"))
     with live_server(db) as url:
-        yield url
+        yield db, url
+
+
+@pytest.fixture(scope="module")
+def base(served: tuple[str, str]) -> str:
+    """The API's base URL."""
+    return served[1]
+
+
+def test_cli_and_api_name_fields_alike(served: tuple[str, str]) -> None:
+    """One read layer under both surfaces: a story, an entity and an article have the same fields in each."""
+    db, url = served
+    api_stories = httpx.get(f"{url}/api/stories", params={"limit": 3}).json()["items"]
+    cli_stories = json.loads(run_cli("stories", "--db", db, "--limit", "3", "--json").stdout)
+    assert [s["id"] for s in cli_stories] == [s["id"] for s in api_stories]
+    for cli, api in zip(cli_stories, api_stories, strict=True):
+        assert {k: cli[k] for k in api} == api, "the CLI adds detail but renames nothing"
+        one = httpx.get(f"{url}/api/stories/{api['id']}").json()
+        assert cli["articles"] == one["articles"] and cli["entities"] == one["entities"][:5]
+    api_entities = httpx.get(f"{url}/api/entities", params={"limit": 5}).json()["items"]
+    cli_entities = json.loads(run_cli("entities", "--db", db, "--limit", "5", "--json").stdout)
+    assert [e["id"] for e in cli_entities] == [e["id"] for e in api_entities]
+    for cli, api in zip(cli_entities, api_entities, strict=True):
+        assert set(cli) == set(api) and cli["article_count"] == api["article_count"]
+    assert all("article_count" in e and "articles" not in e for e in api_entities)
 
 
 def _error(r: httpx.Response, status: int) -> dict[str, object]:
@@ -131,7 +156,7 @@ def test_entities_list_filter_and_pages(base: str) -> None:
         assert set(first) == {"items", "total", "limit", "offset", "next_offset"}
         assert first["total"] > 100 and len(first["items"]) == 5 and first["next_offset"] == 5
         top = first["items"][0]
-        assert {"id", "type", "name", "mentions", "articles", "forms"} <= set(top)
+        assert {"id", "type", "name", "mentions", "article_count", "forms"} <= set(top)
         assert sum(top["forms"].values()) <= top["mentions"]
         assert [e["mentions"] for e in first["items"]] == sorted((e["mentions"] for e in first["items"]), reverse=True)
         second = http.get("/api/entities", params={"limit": 5, "offset": 5}).json()

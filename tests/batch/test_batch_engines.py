@@ -57,7 +57,7 @@ def _pipeline_entities() -> dict[str, list[dict[str, Any]]]:
         page = process(raw, settings)
         if isinstance(page, Page):
             for a in page.articles:
-                out.setdefault(a.content_key(), [{f: m[f] for f in ENTITY_FIELDS} for m in a.extras["entities"]])
+                out.setdefault(a.content_key(), [{f: getattr(m, f) for f in ENTITY_FIELDS} for m in a.entities or []])
     assert sum(len(v) for v in out.values()) > 500, "the sample should carry many entity mentions"
     return out
 

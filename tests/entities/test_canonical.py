@@ -10,14 +10,15 @@ import pytest
 
 from marsad.entities.canonical import Entity, annotate
 from marsad.extract.plaintext import parse_text
+from marsad.models import ENTITY_TYPES, Mention
 from tests.conftest import DATA, run_cli
 
 
 @pytest.fixture(scope="module")
-def seed_entities(seed_text: str) -> tuple[list[Entity], list[dict[str, object]]]:
+def seed_entities(seed_text: str) -> tuple[list[Entity], list[Mention]]:
     page = parse_text(seed_text, "seed")
     entities = annotate(seed_text, page.articles)
-    mentions = [m for a in page.articles for m in a.extras["entities"]]
+    mentions = [m for a in page.articles for m in a.entities or []]
     return entities, mentions
 
 
@@ -38,11 +39,11 @@ def _by_form(entities: list[Entity], form: str) -> Entity:
         ("إنترفاكس", "ORG"), ("الكرملين", "ORG"),
     ],
 )
-def test_seed_entity_types(seed_entities: tuple[list[Entity], list[dict[str, object]]], form: str, typ: str) -> None:
+def test_seed_entity_types(seed_entities: tuple[list[Entity], list[Mention]], form: str, typ: str) -> None:
     assert _by_form(seed_entities[0], form).type == typ
 
 
-def test_spellings_merge(seed_entities: tuple[list[Entity], list[dict[str, object]]]) -> None:
+def test_spellings_merge(seed_entities: tuple[list[Entity], list[Mention]]) -> None:
     entities = seed_entities[0]
     putin = _by_form(entities, "فلاديمير بوتين")
     assert {"فلاديمير بوتين", "بوتين", "بوتن"} <= set(putin.forms)
@@ -58,10 +59,10 @@ def test_spellings_merge(seed_entities: tuple[list[Entity], list[dict[str, objec
     assert _by_form(entities, "كوريا الجنوبية").id != _by_form(entities, "كوريا الشمالية").id
 
 
-def test_mention_spans_point_back(seed_entities: tuple[list[Entity], list[dict[str, object]]], seed_text: str) -> None:
+def test_mention_spans_point_back(seed_entities: tuple[list[Entity], list[Mention]], seed_text: str) -> None:
     for m in seed_entities[1]:
-        assert seed_text[int(str(m["start"])) : int(str(m["end"]))] == m["text"]
-        assert m["type"] in {"PER", "LOC", "ORG", "MISC"}
+        assert seed_text[m.start : m.end] == m.text
+        assert m.type in ENTITY_TYPES
 
 
 def test_store_links_across_pages(tmp_path: Path) -> None:
@@ -75,7 +76,7 @@ def test_store_links_across_pages(tmp_path: Path) -> None:
         assert proc.returncode == 0, proc.stderr
     rows = json.loads(run_cli("entities", "--db", str(db), "--json", "--type", "PER").stdout)
     putin = [e for e in rows if "بوتين" in e["name"]]
-    assert len(putin) == 1 and putin[0]["articles"] == 2, rows
+    assert len(putin) == 1 and putin[0]["article_count"] == 2, rows
     detail = json.loads(run_cli("entity", putin[0]["id"], "--db", str(db), "--json").stdout)
     assert {c["name"] for c in detail["cooccurring"]} >= {"روسيا"}
     with sqlite3.connect(db) as conn:
@@ -107,6 +108,6 @@ def test_stories_carry_top_entities(tmp_path: Path) -> None:
     db = tmp_path / "s.db"
     assert run_cli("ingest", str(DATA / "seed-kim-putin.txt"), "--db", str(db)).returncode == 0
     stories = json.loads(run_cli("stories", "--db", str(db), "--json").stdout)
-    assert stories and all("entities" in s and s["article_count"] == len(s["articles"]) for s in stories)
+    assert stories and all("entities" in s and s["size"] == len(s["articles"]) and "article_count" not in s for s in stories)
     names = {e["name"] for s in stories for e in s["entities"]}
     assert "كوريا الشمالية" in names

@@ -45,7 +45,7 @@ def test_entity_listing_counts_and_resolution(filled: Store) -> None:
     assert filled.entity_count() == len(listed) > 0
     assert filled.entity_count("LOC") == len(filled.entities("LOC"))
     top = listed[0]
-    assert filled.entity_article_count(top["id"]) == top["articles"] == len(filled.entity_article_ids([top["id"]]))
+    assert filled.entity_article_count(top["id"]) == top["article_count"] == len(filled.entity_article_ids([top["id"]]))
     assert resolve_entity(filled, top["id"]) == [top["id"]]
     for form in top["forms"]:
         assert top["id"] in resolve_entity(filled, form)
@@ -55,9 +55,9 @@ def test_entity_listing_counts_and_resolution(filled: Store) -> None:
     ids = [r.id for r in filled.articles()]
     counts = filled.entity_counts(ids, 5)
     assert len(counts) == 5
-    assert [c["articles"] for c in counts] == sorted((c["articles"] for c in counts), reverse=True)
+    assert [c["article_count"] for c in counts] == sorted((c["article_count"] for c in counts), reverse=True)
     by_id = {e["id"]: e for e in listed}
-    assert all(by_id[c["id"]]["articles"] == c["articles"] for c in counts)
+    assert all(by_id[c["id"]]["article_count"] == c["article_count"] for c in counts)
 
 
 def test_listing_reads(filled: Store) -> None:

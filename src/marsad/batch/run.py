@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 import time
@@ -27,6 +28,8 @@ from marsad.models import Rejection
 from marsad.pipeline import process
 from marsad.settings import Settings
 from marsad.store import is_postgres_url, open_store
+
+log = logging.getLogger(__name__)
 
 ENGINES = ("local", "spark")
 #: Default Spark master: two local cores (the machine this was measured on has two).
@@ -268,6 +271,7 @@ def run_batch(
     """Run a batch over ``inputs`` with the named engine, writing to a folder or a postgresql:// store."""
     if engine not in ENGINES:
         raise InputError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    log.info("batch over %d inputs with the %s engine into %s", len(inputs), engine, out)
     if engine == "spark":
         return run_spark(inputs, out, settings, master)
     return run_local(inputs, out, settings)

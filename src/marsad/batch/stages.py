@@ -63,7 +63,7 @@ def _article_rows(page: Page) -> Iterator[dict[str, Any]]:
             "text": a.text,
             # Canonical entity mentions (offsets into the page text), as the embedded store keeps them.
             "entities": [
-                {f: m.get(f) for f in ENTITY_FIELDS} for m in a.extras.get("entities", [])
+                {f: getattr(m, f) for f in ENTITY_FIELDS} for m in a.entities or []
             ],
         }
 

@@ -6,8 +6,10 @@ import fails the command line, never silently drops its verbs.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import sys
+from typing import Annotated
 
 import typer
 
@@ -22,6 +24,19 @@ app = typer.Typer(
 )
 for _module in (core, inputs, stories, entities, web, batch):
     _module.register(app)
+
+
+@app.callback()
+def _options(
+    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="Log what the stages do to stderr (-v, -vv).")] = 0,
+) -> None:
+    """Options for every verb."""
+    if verbose:
+        logging.basicConfig(
+            level=logging.DEBUG if verbose > 1 else logging.INFO,
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+            stream=sys.stderr,
+        )
 
 
 def _one_line(message: str) -> str:

@@ -51,7 +51,7 @@ def entity(
     for day in data["timeline"]:
         typer.echo(f"  {day['date']}  {'█' * min(60, day['mentions'])} {day['mentions']}")
     if data["cooccurring"]:
-        typer.echo("with: " + "، ".join(f"{c['name']} ({c['articles']})" for c in data["cooccurring"][:10]))
+        typer.echo("with: " + "، ".join(f"{c['name']} ({c['article_count']})" for c in data["cooccurring"][:10]))
 
 
 def tag(

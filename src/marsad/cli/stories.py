@@ -75,7 +75,7 @@ def stories(
         data = []
         for row in listing["items"]:
             full = story(store, int(row["id"])) or {}
-            data.append({**row, "article_count": row["size"], "entities": full.get("entities", [])[:5],
+            data.append({**row, "entities": full.get("entities", [])[:5],
                          "articles": full.get("articles", [])})
     if as_json:
         print_json(data)

@@ -19,7 +19,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from marsad.models import Article, Field
+from marsad.entities.hygiene import tidy
+from marsad.models import Article, Field, Mention
 from marsad.text.clitics import CONJUNCTIONS, MIN_STEM_LETTERS, PREPOSITIONS
 from marsad.text.fold import fold_key
 from marsad.text.normalize import normalize, normalize_text
@@ -54,8 +55,8 @@ TAG_CHUNK_TOKENS = 5000
 
 
 @dataclass(slots=True)
-class Mention:
-    """A name in the page text: its span, tagger type, matching key and, once linked, its entity."""
+class Detected:
+    """A name found in the page text before linking: span, tagger type, matching key and, once linked, its entity."""
 
     text: str
     start: int
@@ -65,6 +66,8 @@ class Mention:
     source: str = "ner"
     entity_id: str | None = None
     kb_name: str | None = None
+    #: Titles written before the name (الملك، ولي العهد): an attribute of the person, not the name.
+    title: str | None = None
 
 
 @dataclass(slots=True)
@@ -75,7 +78,7 @@ class Entity:
     type: str
     name: str
     forms: Counter[str] = field(default_factory=Counter)
-    mentions: list[Mention] = field(default_factory=list)
+    mentions: list[Detected] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON form."""
@@ -87,11 +90,13 @@ class Entity:
 
 @dataclass(frozen=True, slots=True)
 class KBEntry:
-    """A dictionary entity: id, type and display name."""
+    """A dictionary entity: id, type and display name; a place also keeps its listed spelling."""
 
     id: str
     type: str
     name: str
+    #: A place's listed words, normalized: a match must spell them (no ج/غ folding: مغرية is not مجرية).
+    form: tuple[str, ...] = ()
 
 
 def _data(name: str) -> str:
@@ -112,7 +117,7 @@ def dictionary() -> dict[tuple[str, ...], KBEntry]:
         if not line.strip() or line.startswith("#"):
             continue
         form, code, name = line.split("\t")
-        out.setdefault(tuple(fold_key_words(form)), KBEntry(f"iso3166:{code}", "LOC", name))
+        out.setdefault(tuple(fold_key_words(form)), KBEntry(f"iso3166:{code}", "LOC", name, tuple(normalize_text(form).split())))
     return out
 
 
@@ -208,14 +213,14 @@ def _fields(article: Article) -> list[Field]:
         if f is None or not f.span:
             continue
         if size + len(f.text) > MAX_TAGGED_CHARS:
-            article.extras["entities_truncated"] = True
+            article.entities_truncated = True
             break
         out.append(f)
         size += len(f.text)
     return out
 
 
-def detect_mentions(page_text: str, article: Article) -> list[Mention]:
+def detect_mentions(page_text: str, article: Article) -> list[Detected]:
     """Find name mentions in an article's title, headings and paragraphs (tagger + dictionaries)."""
     from marsad.entities.ner import tag_sentences
 
@@ -227,7 +232,7 @@ def detect_mentions(page_text: str, article: Article) -> list[Mention]:
         return []
     # Tagged a bounded run at a time: the tagger's features for a whole 10 MB page would not fit.
     labels = [lab for run in _chunks(sentences) for lab in tag_sentences([[t.text for t in s] for s in run])]
-    ner: list[Mention] = []
+    ner: list[Detected] = []
     for toks, labs in zip(sentences, labels, strict=True):
         i = 0
         while i < len(toks):
@@ -242,18 +247,18 @@ def detect_mentions(page_text: str, article: Article) -> list[Mention]:
             ner.append(_mention(page_text, toks[i:j], TYPE_MAP.get(typ, "MISC"), "ner"))
             i = j
     found = _dictionary_mentions(page_text, sentences)
-    return _merge_sources(ner, found)
+    return [m for m in _merge_sources(ner, found) if tidy(page_text, m)]
 
 
-def _mention(page_text: str, toks: Sequence[_Tok], typ: str, source: str, kb: KBEntry | None = None) -> Mention:
+def _mention(page_text: str, toks: Sequence[_Tok], typ: str, source: str, kb: KBEntry | None = None) -> Detected:
     start, end = toks[0].start, toks[-1].end
-    return Mention(page_text[start:end], start, end, typ, " ".join(fold_key_words(page_text[start:end])), source,
+    return Detected(page_text[start:end], start, end, typ, " ".join(fold_key_words(page_text[start:end])), source,
                    kb.id if kb else None, kb.name if kb else None)
 
 
-def _dictionary_mentions(page_text: str, sentences: Iterable[list[_Tok]]) -> list[Mention]:
+def _dictionary_mentions(page_text: str, sentences: Iterable[list[_Tok]]) -> list[Detected]:
     kb = dictionary()
-    out: list[Mention] = []
+    out: list[Detected] = []
     sw = stopwords()
     for toks in sentences:
         keys = [fold_key(normalize_text(t.text)) for t in toks]
@@ -273,19 +278,36 @@ def _dictionary_mentions(page_text: str, sentences: Iterable[list[_Tok]]) -> lis
             n, strip, entry = best
             skip = _original_offset(toks[i].text, strip)
             first_tok = _Tok(toks[i].text[skip:], toks[i].start + skip, toks[i].end)
+            if not _spelled(entry, [first_tok.text, *(t.text for t in toks[i + 1 : i + n])]):
+                i += 1
+                continue
             out.append(_mention(page_text, [first_tok, *toks[i + 1 : i + n]], entry.type, "dictionary", entry))
             i += n
     return out
 
 
-def _overlaps(a: Mention, b: Mention) -> bool:
+def _spelled(entry: KBEntry, words: list[str]) -> bool:
+    """Return whether matched words spell a place as listed: the same letters (not only the same
+    folding key), and a nisba adjective (listed with final ي) not written with final ى (المجرى, "the
+    stream", is not المجري, "the Hungarian"; SaudiNewsNet never writes a nisba with ى)."""
+    if not entry.form:
+        return True
+    if words[-1].endswith("ى") and entry.form[-1].endswith("ي"):
+        return False
+    got = normalize_text(" ".join(words)).split()
+    if got and got[0].startswith("لل") and not entry.form[0].startswith("لل"):
+        got[0] = "ا" + got[0][1:]  # للسعودية: ل + السعودية, its alef not written
+    return got == list(entry.form)
+
+
+def _overlaps(a: Detected, b: Detected) -> bool:
     return a.start < b.end and b.start < a.end
 
 
-def _merge_sources(ner: list[Mention], found: list[Mention]) -> list[Mention]:
+def _merge_sources(ner: list[Detected], found: list[Detected]) -> list[Detected]:
     # A dictionary match wins over the tagger's overlapping guess when it is at least as long;
     # otherwise the tagger's longer span stays and inherits the dictionary's identity.
-    out: list[Mention] = []
+    out: list[Detected] = []
     used: set[int] = set()
     for m in ner:
         hits = [d for d in found if _overlaps(m, d)]
@@ -295,7 +317,8 @@ def _merge_sources(ner: list[Mention], found: list[Mention]) -> list[Mention]:
         longest = max(hits, key=lambda d: d.end - d.start)
         if longest.end - longest.start >= len(m.text.strip()) - 2:
             continue  # the dictionary mention (added below) replaces it
-        if len(hits) == 1 and hits[0].entity_id and hits[0].entity_id.startswith("kb:"):
+        # Only a name of the same kind inherits it: حركة حماس is Hamas, the person عبدالله حماس is not.
+        if len(hits) == 1 and (hits[0].entity_id or "").startswith("kb:") and hits[0].type == m.type:
             m.entity_id, m.kb_name, m.type = hits[0].entity_id, hits[0].kb_name, hits[0].type
             used.add(id(hits[0]))
         out.append(m)
@@ -306,7 +329,7 @@ def _merge_sources(ner: list[Mention], found: list[Mention]) -> list[Mention]:
 # -- linking -----------------------------------------------------------------------------------
 
 
-def _strip_key(m: Mention, known: set[str], reference: frozenset[str]) -> str:
+def _strip_key(m: Detected, known: set[str], reference: frozenset[str]) -> str:
     """Return the mention's key without a glued proclitic when the bare form is known elsewhere.
 
     ``reference`` holds keys known independently of this page (dictionaries, gazetteer): a form
@@ -352,7 +375,7 @@ def _minted_id(typ: str, name: str) -> str:
     return f"marsad:{typ.lower()}:{digest}"
 
 
-def link(mentions: list[Mention]) -> list[Entity]:
+def link(mentions: list[Detected]) -> list[Entity]:
     """Group an article's mentions into canonical entities and set each mention's entity id."""
     sw = stopwords()
     mentions = [m for m in mentions if m.key and not (len(m.key.split()) == 1 and (m.key in sw or m.key.isdigit()))]
@@ -364,7 +387,7 @@ def link(mentions: list[Mention]) -> list[Entity]:
             kb = dictionary().get(tuple(m.key.split()))
             if kb is not None and m.entity_id is None:
                 m.entity_id, m.kb_name, m.type = kb.id, kb.name, kb.type
-    groups: dict[str, list[Mention]] = defaultdict(list)
+    groups: dict[str, list[Detected]] = defaultdict(list)
     for m in mentions:
         groups[m.entity_id or m.key].append(m)
     # Surname / first-name coreference: a one-word person group joins the unique longer name it ends or starts.
@@ -397,7 +420,7 @@ def link(mentions: list[Mention]) -> list[Entity]:
     return sorted(entities, key=lambda e: (-len(e.mentions), e.name))
 
 
-def _vote(group: Sequence[Mention]) -> str:
+def _vote(group: Sequence[Detected]) -> str:
     if any(m.source == "dictionary" or (m.entity_id or "").startswith(("kb:", "iso3166:")) for m in group):
         return next(m.type for m in group if m.source == "dictionary" or m.entity_id)
     votes = Counter(m.type for m in group)
@@ -415,7 +438,7 @@ def _display_name(forms: Counter[str]) -> str:
 
 
 def annotate(page_text: str, articles: Sequence[Article]) -> list[Entity]:
-    """Detect and link the entities of a page's articles together; fill ``extras['entities']``.
+    """Detect and link the entities of a page's articles together; fill each article's ``entities``.
 
     Linking is page-wide: fused articles on one page share context (بوتن in the second article
     is the فلاديمير بوتين of the first).
@@ -425,19 +448,9 @@ def annotate(page_text: str, articles: Sequence[Article]) -> list[Entity]:
     by_id = {e.id: e for e in entities}
     for article, found in zip(articles, per_article, strict=True):
         kept = sorted((m for m in found if m.entity_id in by_id), key=lambda m: m.start)
-        article.extras["entities"] = [
-            {"text": m.text, "start": m.start, "end": m.end, "type": m.type, "id": m.entity_id,
-             "name": by_id[m.entity_id].name if m.entity_id else m.text}
+        article.entities = [
+            Mention(m.text, m.start, m.end, m.type, m.entity_id or "", by_id[m.entity_id].name if m.entity_id else m.text,
+                    m.title)
             for m in kept
         ]
     return entities
-
-
-def alias_keys(name: str, typ: str) -> list[tuple[str, str]]:
-    """Return the store keys that identify an entity named ``name``: its folded name, and a person's surname."""
-    key = fold_key(name)
-    out = [(key, "name")] if key else []
-    words = name.split()
-    if typ == "PER" and len(words) > 1:
-        out.append((fold_key(words[-1]), "surname"))
-    return out

@@ -14,10 +14,9 @@ import re
 from collections import Counter
 from functools import lru_cache
 from importlib import resources
-from typing import Any
 
 from marsad.entities.canonical import MAX_TAGGED_CHARS
-from marsad.models import Article
+from marsad.models import Article, Keyword
 from marsad.text.fold import fold_key
 from marsad.text.normalize import clean_display
 from marsad.text.stem import stem
@@ -107,16 +106,17 @@ def _display(forms: Counter[str]) -> str:
 
 
 def add_keywords(page_text: str, article: Article) -> None:
-    """Set ``extras['keywords']``: the page's tags first, then ranked keyphrases, tags linked to entities."""
-    entities = {fold_key(e["text"]): e for e in article.extras.get("entities", [])}
-    entities.update({fold_key(e["name"]): e for e in article.extras.get("entities", [])})
-    out: list[dict[str, Any]] = []
+    """Set the article's ``keywords``: the page's tags first, then ranked keyphrases, tags linked to entities."""
+    found = article.entities or []
+    entities = {fold_key(m.text): m for m in found}
+    entities.update({fold_key(m.name): m for m in found})
+    out: list[Keyword] = []
     seen: set[str] = set()
     for tag in article.tags:
         k = fold_key(tag.text)
         seen.add(k)
         ent = entities.get(k)
-        out.append({"text": tag.text, "source": "tag", "entity": ent["id"] if ent else None})
+        out.append(Keyword(tag.text, "tag", entity=ent.id if ent else None))
     body = "\n".join(x.text for x in (article.title, *article.headings, *article.paragraphs) if x is not None)
     for phrase, score in keyphrases(body[:MAX_TAGGED_CHARS]):
         k = fold_key(phrase)
@@ -124,5 +124,5 @@ def add_keywords(page_text: str, article: Article) -> None:
             continue
         seen.add(k)
         ent = entities.get(k)
-        out.append({"text": phrase, "source": "tfidf", "score": score, "entity": ent["id"] if ent else None})
-    article.extras["keywords"] = out
+        out.append(Keyword(phrase, "tfidf", score=score, entity=ent.id if ent else None))
+    article.keywords = out

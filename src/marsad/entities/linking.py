@@ -2,18 +2,75 @@
 across pages, however it is spelt, by the alias keys the store's entity dictionary holds.
 
 The rules live here once, for every backend; the store only looks keys up and records them
-(``store.base.EntityDictionary``). A page's mentions carry the ids ``canonical.annotate`` minted
-for it; ``link_page`` replaces each with the store's id for that entity (registering new
-entities and their alias keys), before the page is stored.
+(``ports.EntityDictionary``). A page's mentions carry the ids ``canonical.annotate`` minted for
+it; ``link_page`` replaces each with the store's id for that entity (registering new entities and
+their alias keys), before the page is stored.
+
+Keys, by kind (all folded with ``fold_key``, so عبد الله = عبدالله):
+
+- ``name``: the whole name.
+- ``surname``: a person's last word (بوتين joins the one known فلاديمير بوتين).
+- ``short``: shorter forms of a person's full name: its nasab prefixes (سلمان بن عبدالعزيز of
+  سلمان بن عبدالعزيز آل سعود), first + last name (علي صالح of علي عبدالله صالح) and the last two
+  words (عبدالله صالح). A new name joins the one entity it is a short form of; a new full name
+  joins the one entity named by one of its multi-word short forms. A lone first name joins a full
+  name only when written with a title (الملك سلمان) and only one known person fits.
+
+A name found under another type joins that entity when the types can be confused (a place and an
+organisation: السويس, تبوك) or the gazetteer says the stored type is right; a person never joins a
+place or an organisation this way (عبدالله حماس is not حماس).
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from marsad.entities.canonical import alias_keys
-from marsad.models import ENTITY_TYPES, Page
+from marsad.entities.canonical import gazetteer_types
+from marsad.models import ENTITY_TYPES, Mention, Page
 from marsad.ports import EntityDictionary
+from marsad.text.fold import fold_key
+
+#: Words that link a person's name to a father's (بن، ابن، بنت) or a family (آل).
+NASAB = frozenset({"بن", "ابن", "بنت", "ال"})
+
+
+def _words(name: str) -> list[str]:
+    """Return a name's words by folding key, with عبد + X written as one word (عبد الله = عبدالله)."""
+    out: list[str] = []
+    for w in name.split():
+        k = fold_key(w)
+        if not k:
+            continue
+        if out and out[-1] in ("عبد", "ابو", "ابي"):
+            out[-1] += k  # a compound name: the two words are one
+        else:
+            out.append(k)
+    return out
+
+
+def short_forms(name: str) -> list[str]:
+    """Return the keys of a person's shorter names: nasab prefixes, first + last, last two words."""
+    words = _words(name)
+    out: list[str] = []
+    for i, w in enumerate(words):
+        if i and w in NASAB and i < len(words) - 1:
+            out.append("".join(words[:i]))
+    if len(words) >= 3 and words[-2] not in NASAB:
+        out.append(words[0] + words[-1])
+        out.append("".join(words[-2:]))
+    return [k for k in dict.fromkeys(out) if k and k != "".join(words)]
+
+
+def alias_keys(name: str, typ: str) -> list[tuple[str, str]]:
+    """Return the store keys that identify an entity named ``name`` (see the module docstring)."""
+    key = fold_key(name)
+    out = [(key, "name")] if key else []
+    words = _words(name)
+    if typ == "PER" and len(words) > 1:
+        if words[-2] == "ال":
+            out.append(("ال" + words[-1], "surname"))  # the family: آل سعود
+        elif words[-2] not in NASAB:
+            out.append((words[-1], "surname"))  # not after بن: محمد بن سلمان's surname is not سلمان
+        out.extend((k, "short") for k in short_forms(name))
+    return out
 
 
 def _single(ids: set[str]) -> set[str]:
@@ -21,57 +78,84 @@ def _single(ids: set[str]) -> set[str]:
     return ids if len(ids) == 1 else set()
 
 
-def lookup(dictionary: EntityDictionary, local_id: str, typ: str, name: str) -> str | None:
-    """Return the store's id for an entity of a page: its own id if known, else the one entity its
-    name's alias key names; a bare surname joins the one known person with that surname."""
+def _confusable(typ: str, other: str, key: str) -> bool:
+    """Return whether a name of type ``typ`` may join an entity of type ``other`` with the same key."""
+    if typ == "PER" or other == "PER":
+        return gazetteer_types().get(key) == other and typ != "PER"
+    return True
+
+
+def lookup(dictionary: EntityDictionary, local_id: str, typ: str, name: str, titled: bool = False) -> str | None:
+    """Return the store's id for an entity of a page, or None when it is new to the store."""
     if dictionary.entity_exists(local_id):
         return local_id
-    for key, kind in alias_keys(name, typ):
-        if kind != "name":
-            continue
-        ids = _single(dictionary.alias_entities(key, typ, "name"))
+    key = fold_key(name)
+    if not key:
+        return None
+    words = _words(name)
+    if typ == "PER" and len(words) == 1 and titled:
+        # الملك سلمان: the one known person whose full name starts with سلمان بن …
+        ids = _single(dictionary.alias_entities(key, "PER", "short"))
         if ids:
             return ids.pop()
-        if typ == "PER" and " " not in name.strip():
-            # بوتين alone joins فلاديمير بوتين when only one known person has that surname.
+    ids = _single(dictionary.alias_entities(key, typ, "name"))
+    if ids:
+        return ids.pop()
+    if typ == "PER":
+        if len(words) == 1:
             ids = _single(dictionary.alias_entities(key, "PER", "surname"))
+            return ids.pop() if ids else None
+        # علي صالح or عبدالله صالح: a short form of one known full name.
+        ids = _single(dictionary.alias_entities(key, "PER", "short"))
+        if ids:
+            return ids.pop()
+        # سلمان بن عبدالعزيز آل سعود: the one known person named by a multi-word short form of it.
+        for short in short_forms(name):
+            if len(short) > len(words[0]):
+                ids = _single(dictionary.alias_entities(short, "PER", "name"))
+                if ids:
+                    return ids.pop()
+        return None
+    for other in ENTITY_TYPES:
+        if other != typ and _confusable(typ, other, key):
+            ids = _single(dictionary.alias_entities(key, other, "name"))
             if ids:
                 return ids.pop()
     return None
 
 
-def link_mentions(dictionary: EntityDictionary, mentions: list[dict[str, Any]]) -> None:
+def link_mentions(dictionary: EntityDictionary, mentions: list[Mention]) -> None:
     """Give each mention the store's id and name for its entity, registering unknown entities and
     the alias keys of every spelling seen (in place)."""
-    groups: dict[str, list[dict[str, Any]]] = {}
+    groups: dict[str, list[Mention]] = {}
     for m in mentions:
-        groups.setdefault(str(m["id"]), []).append(m)
+        groups.setdefault(m.id, []).append(m)
     mapping: dict[str, str] = {}
     new: dict[str, tuple[str, str]] = {}
     aliases: set[tuple[str, str, str, str]] = set()
     for local_id, group in groups.items():
-        typ, name = str(group[0]["type"]), str(group[0]["name"])
-        stored = lookup(dictionary, local_id, typ, name)
+        typ, name = group[0].type, group[0].name
+        titled = any(m.title for m in group)
+        stored = lookup(dictionary, local_id, typ, name, titled)
         if stored is None:
             stored = local_id
             new[stored] = (typ, name)
-        forms = {name, *(str(m["text"]) for m in group)}
+        forms = {name, *(m.text for m in group)}
         aliases.update((key, typ, kind, stored) for form in forms for key, kind in alias_keys(form, typ))
         mapping[local_id] = stored
     dictionary.add_entities(new)
     dictionary.add_aliases(aliases)
     names = dictionary.entity_names(sorted(set(mapping.values())))
     for m in mentions:
-        m["id"] = mapping[str(m["id"])]
-        m["name"] = names.get(m["id"], m["name"])
+        m.id = mapping[m.id]
+        m.name = names.get(m.id, m.name)
 
 
 def link_page(dictionary: EntityDictionary, page: Page) -> None:
     """Link the mentions of every article of a page to the store's entities (in place)."""
     for article in page.articles:
-        found = article.extras.get("entities")
-        if isinstance(found, list) and found:
-            link_mentions(dictionary, found)
+        if article.entities:
+            link_mentions(dictionary, article.entities)
 
 
 def resolve_entity(dictionary: EntityDictionary, text: str) -> list[str]:

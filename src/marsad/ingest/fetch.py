@@ -8,6 +8,7 @@ is a ``FetchResult`` with an ``error``, never an exception.
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 import time
 from dataclasses import dataclass, field
@@ -20,6 +21,8 @@ import httpx
 from marsad.ingest.guard import AddressGuard, GuardedTransport, parse_allow
 from marsad.models import RawDocument
 from marsad.settings import Settings
+
+log = logging.getLogger(__name__)
 
 #: Seconds to wait for connect/read/write of one request. News sites answer in < 2 s; 15 s
 #: tolerates a slow CMS without letting a dead host stall a polling round.
@@ -232,6 +235,7 @@ class Fetcher:
                 retry_after = _retry_after(result.headers.get("retry-after"))
             if attempt < retries:
                 wait = retry_after if retry_after is not None else self.config.backoff * 2**attempt
+                log.info("retrying %s in %.1f s (%s)", url, min(wait, MAX_BACKOFF), result.error or result.status)
                 await asyncio.sleep(min(wait, MAX_BACKOFF))
         return result
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import glob
 import io
+import logging
 import os
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -22,6 +23,8 @@ from marsad.ingest.records import iter_records
 from marsad.ingest.warc import is_warc_name, iter_warc
 from marsad.models import RawDocument, Rejection
 from marsad.settings import Settings
+
+log = logging.getLogger(__name__)
 
 #: File name endings read as article records rather than pages.
 RECORD_SUFFIXES = (".json", ".jsonl", ".ndjson")
@@ -84,6 +87,7 @@ def iter_file(path: Path, settings: Settings) -> Iterator[Item]:
     except OSError as exc:
         yield Rejection(uri, "unreadable", exc.strerror or str(exc))
     except Exception as exc:  # a reader's bug or an input no reader foresaw must not stop the run
+        log.warning("reading %s failed: %s: %s", uri, type(exc).__name__, exc)
         yield Rejection(uri, "unreadable", f"{type(exc).__name__}: {exc}"[:500])
 
 

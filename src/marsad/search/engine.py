@@ -8,6 +8,7 @@ normalizer version is dropped and rebuilt.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -21,6 +22,8 @@ from marsad.search.backend import GapFreeBackend, SearchBackend, make_doc
 from marsad.search.query import Clause, ParsedQuery, parse_query
 from marsad.search.tantivy_backend import FOLD_PROCLITICS, TantivyBackend
 from marsad.text.normalize import NORMALIZER_VERSION
+
+log = logging.getLogger(__name__)
 
 #: Articles read from the store and committed to the index at a time (bounded memory; a crash
 #: re-indexes at most one batch).
@@ -153,6 +156,7 @@ class SearchEngine:
                     wm = int(rows[-1]["id"])
             finally:
                 self.backend.close()
+        log.info("search index caught up: %d articles added", added)
         return added
 
     def _fill_missing(self, backend: GapFreeBackend, batch: int) -> int:
@@ -258,7 +262,7 @@ class SearchEngine:
         if not ids:
             return []
         return [
-            {"value": e["id"], "type": e["type"], "title": e["name"], "count": e["articles"]}
+            {"value": e["id"], "type": e["type"], "title": e["name"], "count": e["article_count"]}
             for e in self.store.entity_counts(ids, ENTITY_FACET_SIZE)
         ]
 
@@ -300,7 +304,7 @@ class SearchEngine:
             return []
         rows = self.store.story_rows(list(counts))
         ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:20]
-        return [{"value": str(sid), "title": (rows.get(sid) or {}).get("title"), "count": n} for sid, n in ranked]
+        return [{"value": str(sid), "title": rows[sid]["title"] if sid in rows else None, "count": n} for sid, n in ranked]
 
     def close(self) -> None:
         """Release the index."""

@@ -9,21 +9,30 @@ command line, only the ordered list ``STEPS`` and the ``marsad_schema`` version 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from alembic.migration import MigrationContext
 from alembic.operations import Operations
-from sqlalchemy import Connection, inspect, text
+from sqlalchemy import Column, Connection, Text, inspect, text
 
 from marsad.errors import StoreError
 from marsad.store import legacy
 from marsad.store.schema import SCHEMA_VERSION, tables_for
 
+log = logging.getLogger(__name__)
+
 #: Key of the advisory lock that serializes PostgreSQL migrations and partition creation across
 #: processes (an arbitrary constant: the bytes of "marsad" read as an integer).
 LOCK_KEY = int.from_bytes(b"marsad", "big")
+
+def _mention_titles(ops: Operations, dialect: str) -> None:
+    """Version 2: a mention keeps the titles written before a person's name (issue 14)."""
+    ops.add_column("mentions", Column("title", Text))
+
+
 #: Schema steps after version 1, in order: ``STEPS[k]`` moves a store from version k+1 to k+2.
-STEPS: tuple[Callable[[Operations, str], None], ...] = ()
+STEPS: tuple[Callable[[Operations, str], None], ...] = (_mention_titles,)
 assert len(STEPS) == SCHEMA_VERSION - 1, "one step per version after the first"
 
 
@@ -98,6 +107,7 @@ def migrate(conn: Connection, dialect: str) -> int:
         if version < SCHEMA_VERSION:
             ops = Operations(MigrationContext.configure(connection=conn))
             for step in STEPS[version - 1 :]:
+                log.info("migrating the %s store: %s", dialect, step.__name__)
                 step(ops, dialect)
             conn.exec_driver_sql(f"UPDATE marsad_schema SET version = {SCHEMA_VERSION}")
         conn.exec_driver_sql("COMMIT")

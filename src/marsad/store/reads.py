@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from marsad.ports import EntityCount, EntitySummary, StoryRow
 from marsad.store.base import STORY_DAY_COUNT, ArticleRow, story_page_sql
 from marsad.store.sql import SqlBase, chunks, clean
 
@@ -23,6 +24,15 @@ ENTITY_COOCCURRING = 20
 
 def _row(r: dict[str, Any]) -> ArticleRow:
     return ArticleRow(int(r["id"]), r["url"], r["source"], r["title"], r["date"])
+
+
+def story_row(r: dict[str, Any]) -> StoryRow:
+    """Return a story summary from its row (and its day count in a one-day listing)."""
+    out = StoryRow(id=int(r["id"]), title=r["title"], first_seen=r["first_seen"], last_seen=r["last_seen"],
+                   size=int(r["size"] or 0))
+    if r.get("day_count") is not None:
+        out["day_count"] = int(r["day_count"])
+    return out
 
 
 def _recent(r: dict[str, Any]) -> dict[str, Any]:
@@ -169,7 +179,7 @@ class SqlReadModel(SqlBase):
         ):
             entry = top.setdefault(int(r["story_id"]), [])
             if len(entry) < STORY_TOP_ENTITIES:
-                entry.append({"id": r["id"], "type": r["type"], "name": r["name"], "articles": int(r["n"])})
+                entry.append({"id": r["id"], "type": r["type"], "name": r["name"], "article_count": int(r["n"])})
         for st in stories:
             st["articles"] = members.get(int(st["id"]), [])
             st["entities"] = top.get(int(st["id"]), [])
@@ -182,17 +192,17 @@ class SqlReadModel(SqlBase):
         return int(self.scalar("SELECT count(*) FROM stories WHERE size > 0") or 0)
 
     def story_page(self, limit: int, offset: int = 0, day: str | None = None, sort: str = "recent",
-                   since: str | None = None) -> list[dict[str, Any]]:
+                   since: str | None = None) -> list[StoryRow]:
         """Return non-empty stories: freshest day first then biggest (``recent``) or biggest first
         (``size``); with ``day``, only stories with articles published that day, sized by them."""
         sql, args = story_page_sql(day, sort, since)
-        return [{**r, "id": int(r["id"])} for r in self.rows(sql, **args, n=limit, o=offset)]
+        return [story_row(r) for r in self.rows(sql, **args, n=limit, o=offset)]
 
-    def story_rows(self, story_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    def story_rows(self, story_ids: Sequence[int]) -> dict[int, StoryRow]:
         """Return the summary rows of the given stories, by id."""
-        out: dict[int, dict[str, Any]] = {}
+        out: dict[int, StoryRow] = {}
         for chunk in chunks(sorted(set(story_ids))):
-            out.update((int(r["id"]), {**r, "id": int(r["id"])}) for r in self.rows(
+            out.update((int(r["id"]), story_row(r)) for r in self.rows(
                 "SELECT id, title, first_seen, last_seen, size FROM stories WHERE id IN :ids", ids=chunk))
         return out
 
@@ -218,11 +228,12 @@ class SqlReadModel(SqlBase):
 
     # -- entities --------------------------------------------------------------------------------
 
-    def entities(self, type: str | None = None, limit: int | None = None, offset: int = 0) -> list[dict[str, Any]]:
+    def entities(self, type: str | None = None, limit: int | None = None, offset: int = 0) -> list[EntitySummary]:
         """Return entities with mention and article counts and their surface forms, most mentioned first."""
         where = "WHERE e.type = :t" if type else ""
         out = [
-            {"id": r["id"], "type": r["type"], "name": r["name"], "mentions": int(r["mentions"]), "articles": int(r["articles"])}
+            EntitySummary(id=r["id"], type=r["type"], name=r["name"], mentions=int(r["mentions"]),
+                          article_count=int(r["articles"]), forms={})
             for r in self.rows(
                 "SELECT e.id, e.type, e.name, count(m.id) AS mentions, count(DISTINCT m.article_id) AS articles"
                 f" FROM entities e JOIN mentions m ON m.entity_id = e.id {where} GROUP BY e.id, e.type, e.name"
@@ -247,7 +258,7 @@ class SqlReadModel(SqlBase):
             " JOIN articles a ON a.id = m.article_id WHERE m.entity_id = :i"
             " GROUP BY coalesce(a.day, substr(a.ingested_at, 1, 10)) ORDER BY coalesce(a.day, substr(a.ingested_at, 1, 10)){C}",
             i=entity_id)]
-        out["cooccurring"] = [{"id": r["id"], "type": r["type"], "name": r["name"], "articles": int(r["n"])} for r in self.rows(
+        out["cooccurring"] = [{"id": r["id"], "type": r["type"], "name": r["name"], "article_count": int(r["n"])} for r in self.rows(
             "SELECT e.id, e.type, e.name, count(DISTINCT o.article_id) AS n FROM mentions m"
             " JOIN mentions o ON o.article_id = m.article_id AND o.entity_id != m.entity_id"
             " JOIN entities e ON e.id = o.entity_id WHERE m.entity_id = :i"
@@ -279,7 +290,7 @@ class SqlReadModel(SqlBase):
         """Return how many articles mention an entity."""
         return int(self.scalar("SELECT count(DISTINCT article_id) FROM mentions WHERE entity_id = :i", i=entity_id) or 0)
 
-    def entity_counts(self, article_ids: Sequence[int], limit: int) -> list[dict[str, Any]]:
+    def entity_counts(self, article_ids: Sequence[int], limit: int) -> list[EntityCount]:
         """Return the entities mentioned in these articles with article and mention counts, most articles first."""
         ids = sorted(set(article_ids))
         if not ids:
@@ -288,7 +299,7 @@ class SqlReadModel(SqlBase):
             "SELECT e.id, e.type, e.name, count(DISTINCT m.article_id) AS arts, count(*) AS n"
             " FROM mentions m JOIN entities e ON e.id = m.entity_id WHERE m.article_id IN :ids"
             " GROUP BY e.id, e.type, e.name ORDER BY arts DESC, n DESC, e.name{C}, e.id{C} LIMIT :k", ids=ids, k=limit)
-        return [{"id": r["id"], "type": r["type"], "name": r["name"], "articles": int(r["arts"]), "mentions": int(r["n"])}
+        return [EntityCount(id=r["id"], type=r["type"], name=r["name"], article_count=int(r["arts"]), mentions=int(r["n"]))
                 for r in rows]
 
     def entity_article_ids(self, entity_ids: Sequence[str]) -> list[int]:

@@ -28,7 +28,7 @@ from sqlalchemy.dialects.postgresql import TSVECTOR
 
 #: Version of the unified schema (``marsad_schema`` table). Stores written before it (SQLite
 #: ``user_version`` 1-6, PostgreSQL ``schema_version`` 1-7) are brought to version 1 on open.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 metadata = MetaData()
 
@@ -183,6 +183,8 @@ mentions = Table(
     Column("start", Integer, nullable=False),
     Column("end", Integer, nullable=False),
     Column("text", Text, nullable=False),
+    # The titles written before a person's name (version 2).
+    Column("title", Text),
     Index("mentions_entity", "entity_id", "article_id"),
     Index("mentions_article", "article_id"),
 )

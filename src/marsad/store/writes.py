@@ -20,7 +20,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from marsad.errors import StoreError
-from marsad.models import Article, Page, Rejection
+from marsad.models import Article, Mention, Page, Rejection
 from marsad.store.base import AddResult, rejection_detail
 from marsad.store.engines import month_of
 from marsad.store.retry import RETRY_PAUSE, is_retryable
@@ -144,19 +144,19 @@ class SqlPageWriter(SqlBase):
                 author=clean(d["author"]), lang=article.language, text=clean(article.text),
                 data=clean(json.dumps(d, ensure_ascii=False)), at=at,
             )
-            found = article.extras.get("entities")
-            if isinstance(found, list) and found:
-                self._mentions(int(aid), found)
+            if article.entities:
+                self._mentions(int(aid), article.entities)
             ids.append(int(aid))
         return AddResult(page_id=page_id, new_page=True, article_ids=ids, duplicates=dups)
 
-    def _mentions(self, article_id: int, found: list[dict[str, Any]]) -> None:
+    def _mentions(self, article_id: int, found: list[Mention]) -> None:
         # An entity not in the dictionary yet (the page was not linked against the store) is added
         # as it is, so that every mention points at an entity row.
-        self.add_entities({str(m["id"]): (str(m["type"]), str(m["name"])) for m in found})
+        self.add_entities({m.id: (m.type, m.name) for m in found})
         self.run_many(
-            'INSERT INTO mentions(article_id, entity_id, start, "end", text) VALUES (:a, :e, :s, :x, :t)',
-            [{"a": article_id, "e": m["id"], "s": m["start"], "x": m["end"], "t": clean(str(m["text"]))} for m in found],
+            'INSERT INTO mentions(article_id, entity_id, start, "end", text, title) VALUES (:a, :e, :s, :x, :t, :ti)',
+            [{"a": article_id, "e": m.id, "s": m.start, "x": m.end, "t": clean(m.text), "ti": clean(m.title)}
+             for m in found],
         )
 
     def add_rejection(self, rejection: Rejection, count: int = 1) -> None:

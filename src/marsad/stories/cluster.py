@@ -26,6 +26,7 @@ table is needed.
 
 from __future__ import annotations
 
+import logging
 import math
 from collections import defaultdict
 from collections.abc import Sequence
@@ -54,6 +55,8 @@ from marsad.stories.features import (
 )
 from marsad.stories.score import PairModel, load_model
 from marsad.text.similarity import EMBEDDING_DIM, EMBEDDING_MODEL, embed
+
+log = logging.getLogger(__name__)
 
 #: Bump when the story features or assignment rule change.
 STORY_VERSION = 3
@@ -362,6 +365,8 @@ def cluster_articles(store: Store, ids: Sequence[int], model: PairModel | None =
     merge_pass(store, window, idf, model, report)
     for sid in report.touched:
         refresh_story(store, sid)
+    log.debug("clustered %d articles: %d joined, %d new stories, %d merged", len(items), report.joined,
+              report.new_stories, report.merged)
     return report
 
 

@@ -58,7 +58,7 @@ def _entities(lead: str) -> set[str]:
 
     art = Article(paragraphs=[Field(lead, Span(0, len(lead)))])
     annotate(lead, [art])
-    return {e["id"] for e in art.extras.get("entities", []) if e.get("id")}
+    return {m.id for m in art.entities or [] if m.id}
 
 
 def _idf(terms: set[str], entities: set[str]) -> tuple[dict[str, float], float]:

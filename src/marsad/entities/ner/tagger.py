@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Sequence
 from functools import lru_cache
@@ -31,6 +32,8 @@ from marsad.entities.ner.resources import (
     bio_spans,
     load_resources,
 )
+
+log = logging.getLogger(__name__)
 
 # --- tagging ---------------------------------------------------------------------------------------
 
@@ -156,6 +159,7 @@ def load_tagger() -> Tagger:
     """Load (once) the tagger from the package data."""
     ref = resources.files(_PACKAGE).joinpath("data", STAGE2_FILE)
     stage2 = ref.read_bytes() if ref.is_file() else None
+    log.info("loading the NER tagger (%s)", "two stages" if stage2 else "one stage")
     return Tagger(_open_data(MODEL_FILE), load_resources(), stage2)
 
 

@@ -1,0 +1,111 @@
+"""Entity quality on the shared SaudiNewsNet days: the top entities of each type, judged.
+
+Run by hand: ``.venv/bin/python bench/entity_quality.py [--days N] [--top 50] [--store FILE]``.
+
+Ingests the shared days (``../shared/corpora/saudinewsnet/``) into a fresh SQLite store with the
+entity stage on and the derived stages off, then prints the top entities of each type by article
+count, each with its judgement from ``bench/data/entity_judgements.tsv`` (a committed, hand-made
+list: ``type<TAB>name<TAB>verdict<TAB>reason``; ``ok`` means a real entity of that type) and the
+share judged correct. Unjudged entries print ``?`` and count as not correct.
+
+The tagger's output is cached per sentence run in ``.cache/entity_tags.pkl`` so that changes to
+hygiene and linking rules re-run in minutes; delete the file after changing the tagger. The same
+store also prints the counts check of issue 14: an entity's article count against the articles
+with a linked mention.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import pickle
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from marsad.entities import ner
+from marsad.models import ENTITY_TYPES
+from marsad.pipeline import ingest_paths
+from marsad.settings import load_settings
+from marsad.store import open_store
+
+ROOT = Path(__file__).resolve().parents[1]
+DAYS = ROOT.parent / "shared" / "corpora" / "saudinewsnet"
+JUDGEMENTS = ROOT / "bench" / "data" / "entity_judgements.tsv"
+CACHE = ROOT / ".cache" / "entity_tags.pkl"
+
+
+def cached_tagger(cache: dict[str, list[list[str]]], tag: Callable[[list[list[str]]], list[list[str]]]
+                  ) -> Callable[[list[list[str]]], list[list[str]]]:
+    """Wrap the tagger so that a run of sentences seen before is not tagged again."""
+
+    def run(sentences: list[list[str]]) -> list[list[str]]:
+        key = hashlib.blake2b("\x1e".join("\x1f".join(s) for s in sentences).encode(), digest_size=16).hexdigest()
+        if key not in cache:
+            cache[key] = tag(sentences)
+        return cache[key]
+
+    return run
+
+
+def load_judgements() -> dict[tuple[str, str], tuple[str, str]]:
+    """Return (type, name) → (verdict, reason) from the committed judgement list."""
+    out: dict[tuple[str, str], tuple[str, str]] = {}
+    if JUDGEMENTS.exists():
+        for line in JUDGEMENTS.read_text(encoding="utf-8").splitlines():
+            if line.strip() and not line.startswith("#"):
+                typ, name, verdict, *reason = line.split("\t")
+                out[(typ, name)] = (verdict, reason[0] if reason else "")
+    return out
+
+
+def main() -> None:
+    """Ingest the days, then print the judged top entities per type."""
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--days", type=int, default=0, help="use only the first N days (0: all)")
+    ap.add_argument("--top", type=int, default=50)
+    ap.add_argument("--store", default="", help="reuse this store instead of ingesting (SQLite file)")
+    ap.add_argument("--out", default="/tmp/entity_quality.db", help="the fresh store to ingest into")
+    args = ap.parse_args()
+    db = args.store
+    if not db:
+        files = sorted(str(p) for p in DAYS.glob("*.zip"))
+        if args.days:
+            files = files[: args.days]
+        cache: dict[str, list[list[str]]] = pickle.loads(CACHE.read_bytes()) if CACHE.exists() else {}
+        before = len(cache)
+        ner.tag_sentences = cached_tagger(cache, ner.tag_sentences)  # type: ignore[assignment]
+        Path(args.out).unlink(missing_ok=True)
+        settings = load_settings().replace(dedup_on_ingest=False)
+        t0 = time.perf_counter()
+        with open_store(args.out) as store:
+            report = ingest_paths(files, store, settings)
+        print(f"ingested {report.articles} articles from {len(files)} days in {time.perf_counter() - t0:.0f} s"
+              f" ({len(cache) - before} new tagger runs cached)", file=sys.stderr)
+        if len(cache) > before:
+            CACHE.parent.mkdir(exist_ok=True)
+            CACHE.write_bytes(pickle.dumps(cache))
+        db = args.out
+    judged = load_judgements()
+    with open_store(db) as store:
+        shares = []
+        for typ in ENTITY_TYPES:
+            rows = store.entities(typ, args.top)
+            ok = 0
+            print(f"\n== {typ}: top {len(rows)} by mentions ==")
+            for i, e in enumerate(rows, 1):
+                verdict, reason = judged.get((typ, e["name"]), ("?", ""))
+                ok += verdict == "ok"
+                print(f"{i:3d} {verdict:4s} {e['name']}\t{e['mentions']} mentions, {e['article_count']} articles"
+                      f"\t{e['id']}\t{reason}")
+            shares.append((typ, ok, len(rows)))
+        print()
+        for typ, ok, n in shares:
+            print(f"{typ}: {ok}/{n} judged real and correctly typed ({ok / max(n, 1):.0%})")
+        total_ok, total = sum(s[1] for s in shares), sum(s[2] for s in shares)
+        print(f"all: {total_ok}/{total} ({total_ok / max(total, 1):.1%}); target >= 95%")
+
+
+if __name__ == "__main__":
+    main()

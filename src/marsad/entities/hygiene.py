@@ -1,0 +1,175 @@
+"""Entity hygiene as data: what is never an entity, and the titles that are a person's attribute.
+
+Two committed lists drive it (``entities/data/``, each line with its kind and reason):
+``stoplist.tsv`` (religious formulas, honorifics and titles alone, generic nouns, currencies, days
+and months) and ``titles.tsv`` (الملك، الأمير، ولي العهد، خادم الحرمين الشريفين، سمو، معالي …).
+A mention loses its leading titles (kept as ``title``) and trailing formulas (محمد رحمه الله);
+what is left is dropped when it is empty or on the stop-list. Lists are matched word by word on
+the name-folding key, a leading conjunction allowed (والأمير), so they hold no spelling variants.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Protocol
+
+from marsad.text.clitics import CONJUNCTIONS
+from marsad.text.fold import fold_key
+from marsad.text.normalize import normalize_text
+
+#: Longest title phrase, in words (صاحب السمو الملكي is 3; the longest listed is 3).
+MAX_TITLE_WORDS = 4
+#: Words looked at before a mention for a title it does not include (خادم الحرمين الشريفين الملك = 4).
+TITLE_LOOKBACK_WORDS = 6
+#: Shortest name kept, in letters: two-letter names exist (لي، يو) but one letter is an initial.
+MIN_NAME_LETTERS = 2
+_WORD = re.compile(r"\S+")
+
+
+class Span(Protocol):
+    """A mention as hygiene sees it: its text and where it sits in the page."""
+
+    text: str
+    start: int
+    end: int
+    key: str
+    type: str
+    title: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """One line of a hygiene list."""
+
+    form: str
+    kind: str
+    reason: str
+
+
+def _rows(name: str) -> list[Listed]:
+    text = resources.files("marsad.entities").joinpath(f"data/{name}").read_text(encoding="utf-8")
+    out = []
+    for line in text.splitlines():
+        if line.strip() and not line.startswith("#"):
+            form, kind, reason = line.split("\t")
+            out.append(Listed(form, kind, reason))
+    return out
+
+
+def word_key(word: str) -> str:
+    """Return the folding key of one word."""
+    return fold_key(normalize_text(word))
+
+
+def phrase_key(text: str) -> tuple[str, ...]:
+    """Return the per-word folding keys of a phrase."""
+    return tuple(k for k in (word_key(w) for w in text.split()) if k)
+
+
+@lru_cache(maxsize=1)
+def stoplist() -> dict[tuple[str, ...], Listed]:
+    """Return word keys → entry for phrases that are never an entity."""
+    return {phrase_key(r.form): r for r in _rows("stoplist.tsv")}
+
+
+@lru_cache(maxsize=1)
+def titles() -> dict[tuple[str, ...], Listed]:
+    """Return word keys → entry for the titles that may precede a person's name."""
+    return {phrase_key(r.form): r for r in _rows("titles.tsv")}
+
+
+def _bare(word: str) -> list[str]:
+    """Return the word's key and, when it starts with a conjunction, the key without it."""
+    out = [word_key(word)]
+    norm = normalize_text(word)
+    for conj in CONJUNCTIONS:
+        if norm.startswith(conj) and len(norm) - len(conj) >= 2:
+            out.append(word_key(norm[len(conj):]))
+    return out
+
+
+def _title_at(words: list[str], i: int, first: bool, place: bool) -> int:
+    """Return how many words from ``i`` form one title (0: none); the first word may carry و/ف.
+    Place descriptors (منطقة، محافظة) count only for a place, and only when no title follows."""
+    table = titles()
+    for n in range(min(MAX_TITLE_WORDS, len(words) - i), 0, -1):
+        rest = tuple(word_key(w) for w in words[i + 1 : i + n])
+        heads = _bare(words[i]) if first else [word_key(words[i])]
+        entry = next((table[k] for k in ((h, *rest) for h in heads) if k in table), None)
+        if entry is None:
+            continue
+        if entry.kind == "place" and (not place or _title_at(words, i + n, False, False)):
+            return 0
+        return n
+    return 0
+
+
+def leading_titles(words: list[str], place: bool = False) -> int:
+    """Return how many leading words are titles (several may follow each other)."""
+    i = 0
+    while i < len(words):
+        n = _title_at(words, i, i == 0, place)
+        if not n:
+            break
+        i += n
+    return i
+
+
+def trailing_formula(words: list[str]) -> int:
+    """Return how many trailing words are a formula (رحمه الله، حفظه الله) said after a name."""
+    table = stoplist()
+    for n in range(min(4, len(words) - 1), 0, -1):
+        entry = table.get(phrase_key(" ".join(words[-n:])))
+        if entry is not None and entry.kind == "formula":
+            return n
+    return 0
+
+
+def is_junk(text: str) -> bool:
+    """Return whether a mention's words are never an entity (stop-listed, or titles only)."""
+    words = text.split()
+    key = phrase_key(text)
+    if not key:
+        return True
+    if any((head, *key[1:]) in stoplist() for head in _bare(words[0])):
+        return True
+    return leading_titles(words) == len(words)
+
+
+def title_before(page_text: str, start: int) -> str | None:
+    """Return the titles written just before a mention (خادم الحرمين الشريفين الملك سلمان), if any."""
+    before = page_text[max(0, start - 120) : start]
+    words = before.split()[-TITLE_LOOKBACK_WORDS:]
+    if not words or not before[-1:].isspace():
+        return None
+    for i in range(len(words)):
+        tail = words[i:]
+        if leading_titles(tail) == len(tail):
+            return " ".join(tail)
+    return None
+
+
+def tidy(page_text: str, mention: Span) -> bool:
+    """Strip titles and trailing formulas from a mention in place; return False when nothing is left."""
+    spans = [(m.start(), m.end()) for m in _WORD.finditer(mention.text)]
+    words = [mention.text[a:b] for a, b in spans]
+    lead = leading_titles(words, place=mention.type == "LOC")
+    tail = trailing_formula(words[lead:]) if lead < len(words) else 0
+    if lead + tail >= len(words):
+        return False
+    if lead or tail:
+        a, b = spans[lead][0], spans[len(words) - tail - 1][1]
+        if lead:
+            mention.title = " ".join(words[:lead])
+        mention.start, mention.end = mention.start + a, mention.start + b
+        mention.text = mention.text[a:b]
+        mention.key = " ".join(phrase_key(mention.text))
+    if mention.title is None:
+        mention.title = title_before(page_text, mention.start)
+    if is_junk(mention.text):
+        return False
+    # One letter left (a stray clitic or initial) names nothing.
+    return len(mention.key.replace(" ", "")) >= MIN_NAME_LETTERS
