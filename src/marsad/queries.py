@@ -10,6 +10,7 @@ from typing import Any
 
 from marsad.errors import StoreError
 from marsad.ports import EntityCount, Store
+from marsad.search import SearchEngine
 
 #: Default and largest page size of list endpoints (a screenful; 100 bounds response size).
 DEFAULT_LIMIT = 20
@@ -121,8 +122,27 @@ def list_entities(store: Store, limit: int, offset: int, type: str | None = None
     return page(items, total, limit, offset)
 
 
-def entity(store: Store, entity_id: str) -> dict[str, Any] | None:
-    """Return one entity: spellings, mentions per day, co-occurring entities, recent articles and stories."""
+#: Spellings of an entity searched for its coverage (its most used forms; more adds little).
+COVERAGE_FORMS = 8
+
+
+def coverage(engine: SearchEngine, name: str, forms: list[str], article_count: int) -> dict[str, Any]:
+    """Return how many articles search finds for an entity's spellings beside its linked article
+    count, and why they differ: the count is exact (articles with a linked mention); search also
+    finds the spellings where the tagger saw no name or linked them to another entity."""
+    spellings = list(dict.fromkeys([name, *forms]))[:COVERAGE_FORMS]
+    query = " OR ".join('"' + f.replace('"', " ") + '"' for f in spellings)
+    found = engine.search(query, limit=0, facets=False).total
+    out: dict[str, Any] = {"article_count": article_count, "search_count": found, "query": query}
+    if found > article_count:
+        out["reason"] = (f"search finds {found - article_count} more articles with these spellings: there the"
+                         " tagger did not mark the name, or the spelling was linked to another entity")
+    return out
+
+
+def entity(store: Store, entity_id: str, engine: SearchEngine | None = None) -> dict[str, Any] | None:
+    """Return one entity: spellings, mentions per day, co-occurring entities, recent articles and
+    stories; with a search engine, also its ``coverage`` (linked count beside search's)."""
     data = store.entity(entity_id)
     if data is None:
         return None
@@ -140,6 +160,8 @@ def entity(store: Store, entity_id: str) -> dict[str, Any] | None:
         rows = store.story_rows(list(counts))
         ranked = sorted(rows.values(), key=lambda s: (s["last_seen"] or "", s["size"] or 0, s["id"]), reverse=True)
         data["stories"] = [{**s, "articles_with_entity": counts[int(s["id"])]} for s in ranked[:ENTITY_STORIES]]
+    if engine is not None:
+        data["coverage"] = coverage(engine, data["name"], list(data.get("forms", {})), data["article_count"])
     return data
 
 

@@ -142,7 +142,7 @@ def add_api(app: FastAPI, ctx: Context) -> None:
 
     @app.get("/api/entities/{entity_id}", tags=["entities"], summary="One entity: timeline, co-occurring, articles, stories")
     def api_entity(request: Request, entity_id: EntityId) -> Response:
-        data = queries.entity(ctx.store(), entity_id)
+        data = queries.entity(ctx.store(), entity_id, ctx.engine())
         if data is None:
             raise ApiError(404, "not_found", f"no entity with id {entity_id}")
         return json_read(request, data)

@@ -10,6 +10,7 @@ import typer
 
 from marsad.cli.app import DbOption, JsonOption, open_db, print_json
 from marsad.errors import InputError
+from marsad.settings import load_settings
 
 TYPES = ("PER", "LOC", "ORG", "MISC")
 
@@ -37,10 +38,22 @@ def entity(
     entity_id: Annotated[str, typer.Argument(help="Entity id (from `marsad entities`).")],
     db: DbOption = None,
     as_json: JsonOption = False,
+    with_coverage: Annotated[bool, typer.Option("--coverage", help="Also search its spellings and say why search finds more articles than are linked.")] = False,
 ) -> None:
     """Show one entity: spellings, mentions per day, co-occurring entities, articles."""
+    from marsad import queries
+    from marsad.search import open_search
+
     with open_db(db) as store:
-        data = store.entity(entity_id)
+        if with_coverage:
+            engine = open_search(store, str(load_settings({"db": db}).db))
+            try:
+                engine.catch_up()
+                data = queries.entity(store, entity_id, engine)
+            finally:
+                engine.close()
+        else:
+            data = queries.entity(store, entity_id)
     if data is None:
         raise InputError(f"no entity with id {entity_id}")
     if as_json:
@@ -52,6 +65,10 @@ def entity(
         typer.echo(f"  {day['date']}  {'█' * min(60, day['mentions'])} {day['mentions']}")
     if data["cooccurring"]:
         typer.echo("with: " + "، ".join(f"{c['name']} ({c['article_count']})" for c in data["cooccurring"][:10]))
+    typer.echo(f"articles: {data['article_count']} with a linked mention")
+    cov = data.get("coverage")
+    if cov:
+        typer.echo(f"search: {cov['search_count']} for {cov['query']}" + (f" — {cov['reason']}" if "reason" in cov else ""))
 
 
 def tag(

@@ -340,9 +340,14 @@ def _strip_key(m: Detected, known: set[str], reference: frozenset[str]) -> str:
     if not words or m.key in reference:
         return m.key
     rest_keys = fold_key_words(" ".join(words[1:]))
+    first = normalize_text(words[0])
     for strip, rest in clitic_splits(words[0])[1:]:
         cand = " ".join([fold_key(rest), *rest_keys])
-        if cand in known or cand in reference:
+        # A conjunction (و، ف) or لل may be taken off on the dictionaries' word; a preposition
+        # (ب، ل، ك) only when the page itself names the bare form: many names start with one
+        # of those letters (بلاتر is not ب + لاتر, a place in the gazetteer).
+        weak = strip == 0 or (strip == 1 and first[:1] in CONJUNCTIONS)
+        if cand in known or (weak and cand in reference):
             skip = _original_offset(words[0], strip)
             m.start += skip
             m.text = m.text[skip:]

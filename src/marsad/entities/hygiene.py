@@ -118,6 +118,21 @@ def leading_titles(words: list[str], place: bool = False) -> int:
     return i
 
 
+def trailing_title(words: list[str]) -> int:
+    """Return how many trailing words are a title written after the name (محمد بن سلمان ولي ولي العهد).
+
+    Cut where a title of two or more words starts, or an office (وزير، رئيس) followed by what it
+    heads; a one-word title at the very end stays (محمد أمير is a name)."""
+    for j in range(1, len(words)):
+        n = _title_at(words, j, False, False)
+        if not n:
+            continue
+        entry = titles()[tuple(word_key(w) for w in words[j : j + n])]
+        if n >= 2 or (entry.kind == "office" and j + n < len(words)):
+            return len(words) - j
+    return 0
+
+
 def trailing_formula(words: list[str]) -> int:
     """Return how many trailing words are a formula (رحمه الله، حفظه الله) said after a name."""
     table = stoplist()
@@ -158,12 +173,15 @@ def tidy(page_text: str, mention: Span) -> bool:
     words = [mention.text[a:b] for a, b in spans]
     lead = leading_titles(words, place=mention.type == "LOC")
     tail = trailing_formula(words[lead:]) if lead < len(words) else 0
+    after = trailing_title(words[lead : len(words) - tail]) if lead + tail < len(words) else 0
+    tail += after
     if lead + tail >= len(words):
         return False
     if lead or tail:
         a, b = spans[lead][0], spans[len(words) - tail - 1][1]
-        if lead:
-            mention.title = " ".join(words[:lead])
+        said = [*words[:lead], *words[len(words) - tail : len(words) - tail + after]]
+        if said:
+            mention.title = " ".join(said)
         mention.start, mention.end = mention.start + a, mention.start + b
         mention.text = mention.text[a:b]
         mention.key = " ".join(phrase_key(mention.text))

@@ -10,6 +10,7 @@ Keys, by kind (all folded with ``fold_key``, so عبد الله = عبدالله
 
 - ``name``: the whole name.
 - ``surname``: a person's last word (بوتين joins the one known فلاديمير بوتين).
+- ``bare``: a person's name without بن/ابن/آل (one بن more or less is the same person).
 - ``short``: shorter forms of a person's full name: its nasab prefixes (سلمان بن عبدالعزيز of
   سلمان بن عبدالعزيز آل سعود), first + last name (علي صالح of علي عبدالله صالح) and the last two
   words (عبدالله صالح). A new name joins the one entity it is a short form of; a new full name
@@ -70,6 +71,9 @@ def alias_keys(name: str, typ: str) -> list[tuple[str, str]]:
         elif words[-2] not in NASAB:
             out.append((words[-1], "surname"))  # not after بن: محمد بن سلمان's surname is not سلمان
         out.extend((k, "short") for k in short_forms(name))
+        bare = "".join(w for w in words if w not in NASAB)
+        if len(words) > 2 and bare != key:
+            out.append((bare, "bare"))  # فيصل بن خالد عبدالعزيز = فيصل بن خالد بن عبدالعزيز
     return out
 
 
@@ -87,17 +91,18 @@ def _confusable(typ: str, other: str, key: str) -> bool:
 
 def lookup(dictionary: EntityDictionary, local_id: str, typ: str, name: str, titled: bool = False) -> str | None:
     """Return the store's id for an entity of a page, or None when it is new to the store."""
-    if dictionary.entity_exists(local_id):
-        return local_id
     key = fold_key(name)
-    if not key:
-        return None
     words = _words(name)
     if typ == "PER" and len(words) == 1 and titled:
-        # الملك سلمان: the one known person whose full name starts with سلمان بن …
+        # الملك سلمان: the one known person whose full name starts with سلمان بن … (before the
+        # page's own id: a bare سلمان seen earlier without a title must not keep the King's mentions)
         ids = _single(dictionary.alias_entities(key, "PER", "short"))
         if ids:
             return ids.pop()
+    if dictionary.entity_exists(local_id):
+        return local_id
+    if not key:
+        return None
     ids = _single(dictionary.alias_entities(key, typ, "name"))
     if ids:
         return ids.pop()
@@ -105,6 +110,11 @@ def lookup(dictionary: EntityDictionary, local_id: str, typ: str, name: str, tit
         if len(words) == 1:
             ids = _single(dictionary.alias_entities(key, "PER", "surname"))
             return ids.pop() if ids else None
+        bare = "".join(w for w in words if w not in NASAB)
+        if len(words) > 2:
+            ids = _single(dictionary.alias_entities(bare, "PER", "bare"))
+            if ids:
+                return ids.pop()
         # علي صالح or عبدالله صالح: a short form of one known full name.
         ids = _single(dictionary.alias_entities(key, "PER", "short"))
         if ids:

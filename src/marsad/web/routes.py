@@ -276,7 +276,7 @@ def register(app: FastAPI, ctx: Context) -> None:
 
     def entity_page(request: Request, entity_id: str, suffix: bool) -> Response:
         as_json = wants_json(request, suffix)
-        data = queries.entity(ctx.store(), entity_id)
+        data = queries.entity(ctx.store(), entity_id, ctx.engine())
         if data is None:
             return not_found(request, f"لا يوجد كيان بالمعرّف {entity_id}", as_json)
         if as_json:

@@ -1,0 +1,171 @@
+"""Entity hygiene and linking on real SaudiNewsNet articles (issue 14): junk is never an entity,
+the spellings of one person or place are one entity, look-alikes stay apart.
+
+The articles (tests/data/entities/cases.json, built by scripts/build_entity_fixture.py from the
+shared days) are the shortest ones that contain each case; the store is a real SQLite file.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from marsad.entities.canonical import annotate
+from marsad.entities.hygiene import is_junk, stoplist
+from marsad.entities.linking import link_mentions
+from marsad.models import Article, Field, Mention, Span
+from marsad.pipeline import ingest_paths
+from marsad.settings import load_settings
+from marsad.store import SQLiteStore
+from marsad.text.normalize import normalize_text
+
+CASES = Path(__file__).resolve().parents[1] / "data" / "entities" / "cases.json"
+
+
+@pytest.fixture(scope="module")
+def mentions(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[dict[str, Any]]]:
+    """Every stored mention of the case articles, with its entity and its article's URL."""
+    data = json.loads(CASES.read_text(encoding="utf-8"))
+    tmp = tmp_path_factory.mktemp("entity-cases")
+    src = tmp / "articles.json"
+    src.write_text(json.dumps(data["articles"], ensure_ascii=False), encoding="utf-8")
+    with SQLiteStore(tmp / "store.db") as store:
+        report = ingest_paths([str(src)], store, load_settings().replace(dedup_on_ingest=False))
+        assert report.articles == len(data["articles"])
+        rows = store.rows(
+            "SELECT m.text, m.title, e.id, e.type, e.name, a.url FROM mentions m JOIN entities e ON e.id = m.entity_id"
+            " JOIN articles a ON a.id = m.article_id")
+        yield [{**r, "norm": normalize_text(r["text"]), "case": _cases(data, r["url"])} for r in rows]
+
+
+def _cases(data: dict[str, Any], url: str) -> set[str]:
+    return {k for k, urls in data["cases"].items() if url in urls}
+
+
+def _ids(mentions: list[dict[str, Any]], forms: set[str], titled: str | None = None) -> dict[str, set[str]]:
+    """Return entity id → the spellings among ``forms`` linked to it (only titled ones for bare forms)."""
+    want = {normalize_text(f) for f in forms}
+    out: dict[str, set[str]] = defaultdict(set)
+    for m in mentions:
+        if m["norm"] in want and (titled is None or " " in m["norm"] or titled in (m["title"] or "")):
+            out[m["id"]].add(m["norm"])
+    return out
+
+
+JUNK = ["الله", "رضي الله", "رحمه الله", "سموه", "ولي العهد", "العهد", "الحرام", "منطقة", "دولار", "ريال",
+        "خادم الحرمين الشريفين", "الحرمين", "رمضان"]
+
+
+@pytest.mark.parametrize("form", JUNK)
+def test_junk_kinds_are_never_entities(mentions: list[dict[str, Any]], form: str) -> None:
+    """Formulas, honorifics, generic nouns and currencies of the case articles are not entities."""
+    key = normalize_text(form)
+    assert not [m for m in mentions if m["norm"] == key or normalize_text(m["name"]) == key]
+
+
+def test_no_entity_is_stoplisted(mentions: list[dict[str, Any]]) -> None:
+    """Nothing left in the store is on the stop-list or only a title."""
+    names = {m["name"] for m in mentions} | {m["text"] for m in mentions}
+    assert [n for n in names if is_junk(n)] == []
+
+
+def test_titles_are_attributes_not_names(mentions: list[dict[str, Any]]) -> None:
+    """الملك، الأمير، ولي العهد … are kept on the mention, out of the name."""
+    titled = [m for m in mentions if m["title"]]
+    assert len(titled) >= 10
+    assert not [m for m in mentions if m["norm"].split()[0] in {"الملك", "الامير", "سمو", "ولي", "الشيخ", "معالي"}]
+    assert any("الملك" in (m["title"] or "") and m["norm"].startswith("سلمان") for m in mentions)
+
+
+MERGES = {
+    "king_salman": ({"سلمان بن عبدالعزيز", "سلمان بن عبد العزيز", "سلمان بن عبدالعزيز آل سعود"}, None),
+    "mbs": ({"محمد بن سلمان", "محمد بن سلمان بن عبدالعزيز", "محمد بن سلمان بن عبد العزيز"}, None),
+    "abdullah_ii": ({"عبدالله الثاني", "عبد الله الثاني", "عبدالله الثاني بن الحسين"}, None),
+    "faisal_khalid": ({"فيصل بن خالد", "فيصل بن خالد بن عبدالعزيز", "فيصل بن خالد عبدالعزيز"}, None),
+    "suez": ({"السويس"}, None),
+    "tabuk": ({"تبوك"}, None),
+    "abha": ({"أبها"}, None),
+    "asir": ({"عسير"}, None),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MERGES))
+def test_spellings_of_one_entity_are_one(mentions: list[dict[str, Any]], case: str) -> None:
+    """Nasab and title variants of a person, a place under two tagger types: one entity each."""
+    forms, titled = MERGES[case]
+    ids = _ids(mentions, forms, titled)
+    assert ids, f"{case}: none of {forms} found"
+    assert len(ids) == 1, f"{case}: split over {dict(ids)}"
+
+
+def test_nasab_variants_merge_across_articles(mentions: list[dict[str, Any]]) -> None:
+    """The King is one entity whether the article says سلمان بن عبدالعزيز or adds آل سعود."""
+    ids = _ids(mentions, MERGES["king_salman"][0])
+    spellings = next(iter(ids.values()))
+    assert len(spellings) >= 2, "the fixture holds both spellings"
+
+
+@pytest.mark.xfail(reason="issue 14: the tagger marks عبدالله صالح without علي in these articles, so the full name "
+                          "that would join علي صالح is never seen", strict=True)
+def test_saleh_is_one_entity(mentions: list[dict[str, Any]]) -> None:
+    """Ali Abdullah Saleh: علي صالح، عبدالله صالح، علي عبدالله صالح."""
+    assert len(_ids(mentions, {"علي صالح", "عبدالله صالح", "علي عبدالله صالح", "علي عبد الله صالح"})) == 1
+
+
+def test_common_words_are_not_hungary_or_benin(mentions: list[dict[str, Any]]) -> None:
+    """المجرى ("the stream"), مجريات ("course of events"), مغرية ("tempting") and بنين ("boys") stay words."""
+    hu = [m for m in mentions if m["id"] == "iso3166:HU"]
+    assert hu and {m["norm"] for m in hu} <= {"المجر", "المجري", "المجريه"}
+    assert not [m for m in mentions if m["id"] == "iso3166:BJ"]
+    majra = [m for m in mentions if "majra" in m["case"]]
+    assert not [m for m in majra if "مجر" in m["norm"] or "مغري" in m["norm"]]
+
+
+def test_person_does_not_inherit_an_organisation() -> None:
+    """A person named عبدالله حماس is not Hamas; حركة حماس is (no such person is on the shared days,
+    so this one sentence is written for the test)."""
+    text = "التقى عبدالله حماس بوفد من حركة حماس في غزة ."
+    art = Article(title=None, paragraphs=[Field(text, Span(0, len(text)))])
+    annotate(text, [art])
+    by_text = {m.text: m for m in art.entities or []}
+    assert by_text["حركة حماس"].id == "kb:hamas"
+    assert all(m.id != "kb:hamas" for t, m in by_text.items() if "عبدالله" in t)
+
+
+def test_stoplist_rows_have_a_kind_and_reason() -> None:
+    """The stop-list is data with its reasons."""
+    rows = stoplist()
+    assert len(rows) > 50 and all(r.kind and r.reason for r in rows.values())
+
+
+def _linked(store: SQLiteStore, name: str, typ: str, title: str | None = None) -> str:
+    m = Mention(name, 0, len(name), typ, f"local:{typ}:{name}", name, title)
+    link_mentions(store, [m])
+    return m.id
+
+
+def test_linking_across_pages_by_rule(tmp_path: Path) -> None:
+    """The store-wide rules: one entity across types for a place, nasab and short forms for a
+    person, a titled first name for the one known holder, and never a person into an organisation."""
+    with SQLiteStore(tmp_path / "s.db") as store:
+        suez = _linked(store, "السويس", "LOC")
+        assert _linked(store, "السويس", "ORG") == suez
+        king = _linked(store, "سلمان بن عبدالعزيز", "PER")
+        assert _linked(store, "سلمان بن عبد العزيز آل سعود", "PER") == king
+        assert _linked(store, "سلمان", "PER") != king, "an untitled first name alone decides nothing"
+        assert _linked(store, "سلمان", "PER", title="الملك") == king
+        saleh = _linked(store, "علي عبدالله صالح", "PER")
+        assert _linked(store, "علي صالح", "PER") == saleh
+        assert _linked(store, "عبد الله صالح", "PER") == saleh
+        mbs = _linked(store, "محمد بن سلمان", "PER")
+        mbn = _linked(store, "محمد بن نايف", "PER")
+        assert mbs != mbn and mbs != king
+        assert _linked(store, "محمد", "PER", title="الأمير") not in {mbs, mbn}, "two princes named محمد: ambiguous"
+        hamas = _linked(store, "حماس", "ORG")
+        assert _linked(store, "عبدالله حماس", "PER") != hamas
+        assert _linked(store, "حماس", "PER") != hamas
