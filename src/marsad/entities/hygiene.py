@@ -16,7 +16,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Protocol
 
-from marsad.text.clitics import CONJUNCTIONS
+from marsad.text.clitics import ARTICLE, CONJUNCTIONS, PREPOSITIONS
 from marsad.text.fold import fold_key
 from marsad.text.normalize import normalize_text
 
@@ -82,12 +82,20 @@ def titles() -> dict[tuple[str, ...], Listed]:
 
 
 def _bare(word: str) -> list[str]:
-    """Return the word's key and, when it starts with a conjunction, the key without it."""
+    """Return the word's key and its readings without a conjunction, a preposition or the لل of
+    ل + ال (ولله and لله are الله)."""
     out = [word_key(word)]
     norm = normalize_text(word)
-    for conj in CONJUNCTIONS:
-        if norm.startswith(conj) and len(norm) - len(conj) >= 2:
-            out.append(word_key(norm[len(conj):]))
+    for conj in ("", *CONJUNCTIONS):
+        if not norm.startswith(conj):
+            continue
+        rest = norm[len(conj):]
+        if conj and len(rest) >= 2:
+            out.append(word_key(rest))
+        if rest.startswith("لل") and len(rest) > 3:
+            out.append(word_key("ا" + rest[1:]))
+        elif rest[:1] in PREPOSITIONS and len(rest) > 3:
+            out.append(word_key(rest[1:]))
     return out
 
 
@@ -154,6 +162,17 @@ def is_junk(text: str) -> bool:
     return leading_titles(words) == len(words)
 
 
+def is_common_misc(text: str) -> bool:
+    """Return whether a MISC mention is a common noun: one word with the article (الإنسولين،
+    الكرسي، السوبر) or of two letters (دي، سي). The tagger's MISC is its weakest type (issue 14's
+    top MISC were such nouns); named events and products have more words or no article."""
+    words = text.split()
+    if len(words) != 1:
+        return False
+    norm = normalize_text(words[0])
+    return norm.startswith(ARTICLE) or len(norm) <= 2
+
+
 def title_before(page_text: str, start: int) -> str | None:
     """Return the titles written just before a mention (خادم الحرمين الشريفين الملك سلمان), if any."""
     before = page_text[max(0, start - 120) : start]
@@ -187,7 +206,7 @@ def tidy(page_text: str, mention: Span) -> bool:
         mention.key = " ".join(phrase_key(mention.text))
     if mention.title is None:
         mention.title = title_before(page_text, mention.start)
-    if is_junk(mention.text):
+    if is_junk(mention.text) or (mention.type == "MISC" and is_common_misc(mention.text)):
         return False
     # One letter left (a stray clitic or initial) names nothing.
     return len(mention.key.replace(" ", "")) >= MIN_NAME_LETTERS

@@ -17,6 +17,10 @@ Keys, by kind (all folded with ``fold_key``, so عبد الله = عبدالله
   joins the one entity named by one of its multi-word short forms. A lone first name joins a full
   name only when written with a title (الملك سلمان) and only one known person fits.
 
+A lone first name that starts the full names of several known people (محمد) links to none and
+is left out. A place's or organisation's one-word name matches with or without the article
+(الفيفا = فيفا).
+
 A name found under another type joins that entity when the types can be confused (a place and an
 organisation: السويس, تبوك) or the gazetteer says the stored type is right; a person never joins a
 place or an organisation this way (عبدالله حماس is not حماس).
@@ -29,6 +33,8 @@ from marsad.models import ENTITY_TYPES, Mention, Page
 from marsad.ports import EntityDictionary
 from marsad.text.fold import fold_key
 
+#: What ``lookup`` returns for a mention that names no one entity (a lone common first name).
+AMBIGUOUS = ""
 #: Words that link a person's name to a father's (بن، ابن، بنت) or a family (آل).
 NASAB = frozenset({"بن", "ابن", "بنت", "ال"})
 
@@ -93,12 +99,14 @@ def lookup(dictionary: EntityDictionary, local_id: str, typ: str, name: str, tit
     """Return the store's id for an entity of a page, or None when it is new to the store."""
     key = fold_key(name)
     words = _words(name)
-    if typ == "PER" and len(words) == 1 and titled:
-        # الملك سلمان: the one known person whose full name starts with سلمان بن … (before the
-        # page's own id: a bare سلمان seen earlier without a title must not keep the King's mentions)
-        ids = _single(dictionary.alias_entities(key, "PER", "short"))
-        if ids:
-            return ids.pop()
+    if typ == "PER" and len(words) == 1:
+        owners = dictionary.alias_entities(key, "PER", "short")
+        if titled and len(owners) == 1:
+            # الملك سلمان: the one known person whose full name starts with سلمان بن … (before the
+            # page's own id: a bare سلمان seen earlier without a title must not keep the King's mentions)
+            return owners.pop()
+        if len(owners) > 1:
+            return AMBIGUOUS  # محمد alone, with several known محمد بن …: names nobody
     if dictionary.entity_exists(local_id):
         return local_id
     if not key:
@@ -126,6 +134,12 @@ def lookup(dictionary: EntityDictionary, local_id: str, typ: str, name: str, tit
                 if ids:
                     return ids.pop()
         return None
+    if len(words) == 1:
+        # الفيفا = فيفا: a place's or organisation's name with or without the article.
+        other_key = key[2:] if key.startswith("ال") and len(key) > 4 else "ال" + key
+        ids = _single(dictionary.alias_entities(other_key, typ, "name"))
+        if ids:
+            return ids.pop()
     for other in ENTITY_TYPES:
         if other != typ and _confusable(typ, other, key):
             ids = _single(dictionary.alias_entities(key, other, "name"))
@@ -147,6 +161,8 @@ def link_mentions(dictionary: EntityDictionary, mentions: list[Mention]) -> None
         typ, name = group[0].type, group[0].name
         titled = any(m.title for m in group)
         stored = lookup(dictionary, local_id, typ, name, titled)
+        if stored == AMBIGUOUS:
+            continue
         if stored is None:
             stored = local_id
             new[stored] = (typ, name)
@@ -156,6 +172,7 @@ def link_mentions(dictionary: EntityDictionary, mentions: list[Mention]) -> None
     dictionary.add_entities(new)
     dictionary.add_aliases(aliases)
     names = dictionary.entity_names(sorted(set(mapping.values())))
+    mentions[:] = [m for m in mentions if m.id in mapping]
     for m in mentions:
         m.id = mapping[m.id]
         m.name = names.get(m.id, m.name)
