@@ -298,6 +298,18 @@ class EntityDictionary(Protocol):
     def entity_names(self, ids: Sequence[str]) -> dict[str, str]:
         """Return the display name of each entity id given."""
 
+    def add_type_votes(self, votes: Iterable[tuple[str, str, int]]) -> None:
+        """Add ``(entity_id, type, mentions)`` to the entities' type votes."""
+
+    def type_votes(self, ids: Sequence[str]) -> dict[str, dict[str, int]]:
+        """Return each entity's mentions by type, as voted so far."""
+
+    def entity_types(self, ids: Sequence[str]) -> dict[str, str]:
+        """Return each entity's current type."""
+
+    def set_entity_types(self, types: dict[str, str]) -> None:
+        """Give entities a new type."""
+
 
 class Store(Lifecycle, PageWriter, EntityDictionary, DerivedState, ReadModel, FeedState, Protocol):
     """A store in every role (what ``open_store`` returns)."""

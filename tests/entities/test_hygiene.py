@@ -170,3 +170,17 @@ def test_linking_across_pages_by_rule(tmp_path: Path) -> None:
         hamas = _linked(store, "حماس", "ORG")
         assert _linked(store, "عبدالله حماس", "PER") != hamas
         assert _linked(store, "حماس", "PER") != hamas
+
+
+def test_an_entity_takes_the_type_most_of_its_mentions_have(tmp_path: Path) -> None:
+    """One entity, one type, by evidence: first seen as an organisation, then mostly a place."""
+    with SQLiteStore(tmp_path / "s.db") as store:
+        first = [Mention("تبوك", 0, 4, "ORG", "local:a", "تبوك")]
+        link_mentions(store, first)
+        entity_id = first[0].id
+        assert store.entity_types([entity_id]) == {entity_id: "ORG"}
+        more = [Mention("تبوك", i, i + 4, "LOC", "local:b", "تبوك") for i in range(0, 12, 6)]
+        link_mentions(store, more)
+        assert {m.id for m in more} == {entity_id}
+        assert store.entity_types([entity_id]) == {entity_id: "LOC"}
+        assert store.type_votes([entity_id]) == {entity_id: {"ORG": 1, "LOC": 2}}

@@ -31,7 +31,7 @@ from marsad.text.tokens import TOKEN
 ENTITY_VERSION = 1
 TYPE_MAP = {"PERS": "PER", "PER": "PER", "LOC": "LOC", "ORG": "ORG", "MISC": "MISC"}
 # Order used to break type-vote ties: a person mislabelled as a place is the commoner tagger error.
-_TYPE_PRIORITY = {"PER": 3, "LOC": 2, "ORG": 1, "MISC": 0}
+TYPE_PRIORITY = {"PER": 3, "LOC": 2, "ORG": 1, "MISC": 0}
 #: Longest dictionary phrase looked up, in words ("المفوضية السامية لشؤون اللاجئين" is 4 after clitics).
 MAX_DICT_WORDS = 6
 #: Shortest name (letters, after clitic stripping) the fuzzy rule may touch; shorter names differ
@@ -434,7 +434,7 @@ def _vote(group: Sequence[Detected]) -> str:
         # The gazetteer is one witness worth half the group: enough to settle a split vote
         # (بيونغ يانغ tagged ORG twice, LOC twice), not to overrule a consistent tagger.
         votes[gaz] += max(1, len(group) // 2)
-    return max(votes, key=lambda t: (votes[t], _TYPE_PRIORITY.get(t, 0)))
+    return max(votes, key=lambda t: (votes[t], TYPE_PRIORITY.get(t, 0)))
 
 
 def _display_name(forms: Counter[str]) -> str:

@@ -92,7 +92,7 @@ def _bare(word: str) -> list[str]:
         rest = norm[len(conj):]
         if conj and len(rest) >= 2:
             out.append(word_key(rest))
-        if rest.startswith("لل") and len(rest) > 3:
+        if rest.startswith("لل") and len(rest) >= 3:
             out.append(word_key("ا" + rest[1:]))
         elif rest[:1] in PREPOSITIONS and len(rest) > 3:
             out.append(word_key(rest[1:]))
@@ -169,8 +169,7 @@ def is_common_misc(text: str) -> bool:
     words = text.split()
     if len(words) != 1:
         return False
-    norm = normalize_text(words[0])
-    return norm.startswith(ARTICLE) or len(norm) <= 2
+    return len(normalize_text(words[0])) <= 2 or any(k.startswith(ARTICLE) for k in _bare(words[0]))
 
 
 def title_before(page_text: str, start: int) -> str | None:

@@ -28,13 +28,17 @@ place or an organisation this way (عبدالله حماس is not حماس).
 
 from __future__ import annotations
 
-from marsad.entities.canonical import gazetteer_types
+from collections import Counter
+
+from marsad.entities.canonical import TYPE_PRIORITY, gazetteer_types
 from marsad.models import ENTITY_TYPES, Mention, Page
 from marsad.ports import EntityDictionary
 from marsad.text.fold import fold_key
 
 #: What ``lookup`` returns for a mention that names no one entity (a lone common first name).
 AMBIGUOUS = ""
+#: Ids whose type the dictionaries fix (a country is a place whatever the tagger says).
+FIXED_TYPE_PREFIXES = ("iso3166:", "kb:")
 #: Words that link a person's name to a father's (بن، ابن، بنت) or a family (آل).
 NASAB = frozenset({"بن", "ابن", "بنت", "ال"})
 
@@ -171,11 +175,32 @@ def link_mentions(dictionary: EntityDictionary, mentions: list[Mention]) -> None
         mapping[local_id] = stored
     dictionary.add_entities(new)
     dictionary.add_aliases(aliases)
+    _vote_types(dictionary, groups, mapping)
     names = dictionary.entity_names(sorted(set(mapping.values())))
     mentions[:] = [m for m in mentions if m.id in mapping]
     for m in mentions:
         m.id = mapping[m.id]
         m.name = names.get(m.id, m.name)
+
+
+def _vote_types(dictionary: EntityDictionary, groups: dict[str, list[Mention]], mapping: dict[str, str]) -> None:
+    """Add the page's mentions to their entities' type votes and retype an entity whose vote
+    changed winner (السويس first seen as an organisation, then mostly as a place)."""
+    votes: Counter[tuple[str, str]] = Counter()
+    for local_id, group in groups.items():
+        if local_id in mapping:
+            votes[(mapping[local_id], group[0].type)] += len(group)
+    if not votes:
+        return
+    dictionary.add_type_votes((e, t, n) for (e, t), n in votes.items())
+    current = dictionary.entity_types(sorted({e for e, _ in votes}))
+    winners = {}
+    for entity_id, counts in dictionary.type_votes(sorted(current)).items():
+        best = max(counts, key=lambda t: (counts[t], TYPE_PRIORITY.get(t, 0)))
+        if best != current.get(entity_id) and not entity_id.startswith(FIXED_TYPE_PREFIXES):
+            winners[entity_id] = best
+    if winners:
+        dictionary.set_entity_types(winners)
 
 
 def link_page(dictionary: EntityDictionary, page: Page) -> None:

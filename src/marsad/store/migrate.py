@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from alembic.migration import MigrationContext
 from alembic.operations import Operations
-from sqlalchemy import Column, Connection, Text, inspect, text
+from sqlalchemy import BigInteger, Column, Connection, ForeignKey, PrimaryKeyConstraint, Text, inspect, text
 
 from marsad.errors import StoreError
 from marsad.store import legacy
@@ -27,8 +27,28 @@ log = logging.getLogger(__name__)
 LOCK_KEY = int.from_bytes(b"marsad", "big")
 
 def _mention_titles(ops: Operations, dialect: str) -> None:
-    """Version 2: a mention keeps the titles written before a person's name (issue 14)."""
-    ops.add_column("mentions", Column("title", Text))
+    """Version 2: a mention keeps the titles written before a person's name; an entity's type is
+    decided by a vote over its mentions (issue 14)."""
+    # An earlier layout upgraded on open may have got either from the unified schema already.
+    found = inspect(ops.get_bind())
+    if "title" not in {c["name"] for c in found.get_columns("mentions")}:
+        ops.add_column("mentions", Column("title", Text))
+    if "entity_type_votes" not in found.get_table_names():
+        _create_votes(ops)
+    # Stores written before hold one vote per mention for the type their entity was given.
+    ops.execute("INSERT INTO entity_type_votes(entity_id, type, n) SELECT m.entity_id, e.type, count(*)"
+                " FROM mentions m JOIN entities e ON e.id = m.entity_id GROUP BY m.entity_id, e.type")
+
+
+def _create_votes(ops: Operations) -> None:
+    """Create the type-vote table as ``schema.entity_type_votes`` defines it."""
+    ops.create_table(
+        "entity_type_votes",
+        Column("entity_id", Text, ForeignKey("entities.id"), nullable=False),
+        Column("type", Text, nullable=False),
+        Column("n", BigInteger, nullable=False),
+        PrimaryKeyConstraint("entity_id", "type"),
+    )
 
 
 #: Schema steps after version 1, in order: ``STEPS[k]`` moves a store from version k+1 to k+2.

@@ -175,6 +175,14 @@ entity_aliases = Table(
     Column("entity_id", Text, ForeignKey("entities.id"), nullable=False),
     PrimaryKeyConstraint("key", "type", "kind", "entity_id"),
 )
+#: How many mentions of each type an entity has had (version 2): its type is the vote's winner.
+entity_type_votes = Table(
+    "entity_type_votes", metadata,
+    Column("entity_id", Text, ForeignKey("entities.id"), nullable=False),
+    Column("type", Text, nullable=False),
+    Column("n", BigInteger, nullable=False),
+    PrimaryKeyConstraint("entity_id", "type"),
+)
 mentions = Table(
     "mentions", metadata,
     Column("id", Id, primary_key=True, autoincrement=True),

@@ -199,6 +199,37 @@ class SqlPageWriter(SqlBase):
             "INSERT INTO entity_aliases(key, type, kind, entity_id) VALUES (:k, :t, :kind, :e) ON CONFLICT DO NOTHING", rows
         )
 
+    def add_type_votes(self, votes: Iterable[tuple[str, str, int]]) -> None:
+        """Add ``(entity_id, type, mentions)`` to the entities' type votes, in sorted order."""
+        rows = [{"e": e, "t": t, "n": n} for e, t, n in sorted(votes)]
+        self._dictionary_write(
+            "INSERT INTO entity_type_votes(entity_id, type, n) VALUES (:e, :t, :n) ON CONFLICT (entity_id, type)"
+            " DO UPDATE SET n = entity_type_votes.n + excluded.n", rows)
+
+    def type_votes(self, ids: Sequence[str]) -> dict[str, dict[str, int]]:
+        """Return each entity's mentions by type, as voted so far."""
+        out: dict[str, dict[str, int]] = {}
+        for chunk in chunks(sorted(set(ids))):
+            for r in self._dict_rows("SELECT entity_id, type, n FROM entity_type_votes WHERE entity_id IN :ids", chunk):
+                out.setdefault(str(r[0]), {})[str(r[1])] = int(r[2])
+        return out
+
+    def entity_types(self, ids: Sequence[str]) -> dict[str, str]:
+        """Return each entity's current type."""
+        out: dict[str, str] = {}
+        for chunk in chunks(sorted(set(ids))):
+            out.update((str(r[0]), str(r[1])) for r in self._dict_rows("SELECT id, type FROM entities WHERE id IN :ids", chunk))
+        return out
+
+    def set_entity_types(self, types: dict[str, str]) -> None:
+        """Give entities a new type (the winner of their vote)."""
+        rows = [{"i": i, "t": t} for i, t in sorted(types.items())]
+        self._dictionary_write("UPDATE entities SET type = :t WHERE id = :i", rows)
+
+    def _dict_rows(self, sql: str, ids: list[str]) -> list[Any]:
+        """Read on the dictionary's connection (it sees its own uncommitted votes)."""
+        return list(self._dict_conn().execute(statement(sql, ("ids",)), {"ids": ids}))
+
     def _dictionary_write(self, sql: str, rows: Sequence[dict[str, Any]]) -> None:
         if not rows:
             return
