@@ -23,6 +23,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from marsad.entities import ner
 from marsad.models import ENTITY_TYPES
@@ -60,6 +61,19 @@ def load_judgements() -> dict[tuple[str, str], tuple[str, str]]:
     return out
 
 
+def _for_judging(store: Any, typ: str, rows: list[Any]) -> list[str]:
+    """Return TSV lines: the entity, its spellings and two sentences where it is mentioned."""
+    out = []
+    for e in rows:
+        ctx = []
+        for r in store.rows("SELECT a.text, m.start, m.\"end\" FROM mentions m JOIN articles a ON a.id = m.article_id"
+                            " WHERE m.entity_id = :i ORDER BY m.article_id LIMIT 2", i=e["id"]):
+            ctx.append(" ".join(str(r["text"])[max(0, int(r["start"]) - 80) : int(r["end"]) + 80].split()))
+        forms = " / ".join(list(e["forms"])[:6])
+        out.append("\t".join([typ, e["name"], str(e["mentions"]), forms, *ctx, *([""] * (2 - len(ctx)))]))
+    return out
+
+
 def main() -> None:
     """Ingest the days, then print the judged top entities per type."""
     ap = argparse.ArgumentParser(description=__doc__)
@@ -67,6 +81,7 @@ def main() -> None:
     ap.add_argument("--top", type=int, default=50)
     ap.add_argument("--store", default="", help="reuse this store instead of ingesting (SQLite file)")
     ap.add_argument("--out", default="/tmp/entity_quality.db", help="the fresh store to ingest into")
+    ap.add_argument("--export", default="", help="also write the lists with two contexts each (TSV) for judging")
     args = ap.parse_args()
     db = args.store
     if not db:
@@ -88,6 +103,7 @@ def main() -> None:
             CACHE.write_bytes(pickle.dumps(cache))
         db = args.out
     judged = load_judgements()
+    export: list[str] = []
     with open_store(db) as store:
         shares = []
         for typ in ENTITY_TYPES:
@@ -100,11 +116,16 @@ def main() -> None:
                 print(f"{i:3d} {verdict:4s} {e['name']}\t{e['mentions']} mentions, {e['article_count']} articles"
                       f"\t{e['id']}\t{reason}")
             shares.append((typ, ok, len(rows)))
+            if args.export:
+                export.extend(_for_judging(store, typ, rows))
         print()
         for typ, ok, n in shares:
             print(f"{typ}: {ok}/{n} judged real and correctly typed ({ok / max(n, 1):.0%})")
         total_ok, total = sum(s[1] for s in shares), sum(s[2] for s in shares)
         print(f"all: {total_ok}/{total} ({total_ok / max(total, 1):.1%}); target >= 95%")
+    if args.export:
+        Path(args.export).write_text("type\tname\tmentions\tspellings\tcontext 1\tcontext 2\n" + "\n".join(export) + "\n",
+                                     encoding="utf-8")
 
 
 if __name__ == "__main__":
