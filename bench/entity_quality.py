@@ -35,6 +35,9 @@ ROOT = Path(__file__).resolve().parents[1]
 DAYS = ROOT.parent / "shared" / "corpora" / "saudinewsnet"
 JUDGEMENTS = ROOT / "bench" / "data" / "entity_judgements.tsv"
 CACHE = ROOT / ".cache" / "entity_tags.pkl"
+#: The ranks the issue asks about; the stop-list was grown while looking at them (a development
+#: figure). Ranks below were first looked at when judged (``--top 100`` prints them too).
+TOP_SEEN = 50
 
 
 def cached_tagger(cache: dict[str, list[list[str]]], tag: Callable[[list[list[str]]], list[list[str]]]
@@ -115,14 +118,19 @@ def main() -> None:
                 ok += verdict == "ok"
                 print(f"{i:3d} {verdict:4s} {e['name']}\t{e['mentions']} mentions, {e['article_count']} articles"
                       f"\t{e['id']}\t{reason}")
-            shares.append((typ, ok, len(rows)))
+            shares.append((typ, sum(judged.get((typ, e["name"]), ("?",))[0] == "ok" for e in rows[:TOP_SEEN]),
+                           min(len(rows), TOP_SEEN), ok, len(rows)))
             if args.export:
                 export.extend(_for_judging(store, typ, rows))
         print()
-        for typ, ok, n in shares:
-            print(f"{typ}: {ok}/{n} judged real and correctly typed ({ok / max(n, 1):.0%})")
-        total_ok, total = sum(s[1] for s in shares), sum(s[2] for s in shares)
-        print(f"all: {total_ok}/{total} ({total_ok / max(total, 1):.1%}); target >= 95%")
+        for typ, ok50, n50, ok, n in shares:
+            rest = f"; ranks {TOP_SEEN + 1}-{n}: {ok - ok50}/{n - n50} ({(ok - ok50) / max(n - n50, 1):.0%})" if n > n50 else ""
+            print(f"{typ}: top {n50}: {ok50}/{n50} judged real and correctly typed ({ok50 / max(n50, 1):.0%}){rest}")
+        ok50, n50 = sum(s[1] for s in shares), sum(s[2] for s in shares)
+        print(f"all, top {TOP_SEEN} of each type: {ok50}/{n50} ({ok50 / max(n50, 1):.1%}); target >= 95%")
+        ok, n = sum(s[3] for s in shares) - ok50, sum(s[4] for s in shares) - n50
+        if n:
+            print(f"all, ranks {TOP_SEEN + 1}-{args.top}: {ok}/{n} ({ok / n:.1%}) (never looked at while the lists were made)")
     if args.export:
         Path(args.export).write_text("type\tname\tmentions\tspellings\tcontext 1\tcontext 2\n" + "\n".join(export) + "\n",
                                      encoding="utf-8")
