@@ -5,7 +5,8 @@ Run by hand: ``.venv/bin/python bench/entity_quality.py [--days N] [--top 50] [-
 Ingests the shared days (``../shared/corpora/saudinewsnet/``) into a fresh SQLite store with the
 entity stage on and the derived stages off, then prints the top entities of each type by article
 count, each with its judgement from ``bench/data/entity_judgements.tsv`` (a committed, hand-made
-list: ``type<TAB>name<TAB>verdict<TAB>reason``; ``ok`` means a real entity of that type) and the
+list: ``type<TAB>name<TAB>verdict<TAB>reason<TAB>second verdict``; ``ok`` means a real entity of
+that type; guidelines in ``bench/data/ENTITY_JUDGING.md``) and the
 share judged correct. Unjudged entries print ``?`` and count as not correct.
 
 The tagger's output is cached per sentence run in ``.cache/entity_tags.pkl`` so that changes to
@@ -53,14 +54,20 @@ def cached_tagger(cache: dict[str, list[list[str]]], tag: Callable[[list[list[st
     return run
 
 
+#: The second judge's verdicts, when the file has them (for agreement).
+SECOND: dict[tuple[str, str], str] = {}
+
+
 def load_judgements() -> dict[tuple[str, str], tuple[str, str]]:
     """Return (type, name) → (verdict, reason) from the committed judgement list."""
     out: dict[tuple[str, str], tuple[str, str]] = {}
     if JUDGEMENTS.exists():
         for line in JUDGEMENTS.read_text(encoding="utf-8").splitlines():
             if line.strip() and not line.startswith("#"):
-                typ, name, verdict, *reason = line.split("\t")
-                out[(typ, name)] = (verdict, reason[0] if reason else "")
+                typ, name, verdict, *rest = line.split("\t")
+                out[(typ, name)] = (verdict, rest[0] if rest else "")
+                if len(rest) > 1:
+                    SECOND[(typ, name)] = rest[1]
     return out
 
 
@@ -131,6 +138,9 @@ def main() -> None:
         ok, n = sum(s[3] for s in shares) - ok50, sum(s[4] for s in shares) - n50
         if n:
             print(f"all, ranks {TOP_SEEN + 1}-{args.top}: {ok}/{n} ({ok / n:.1%}) (never looked at while the lists were made)")
+    both = [(judged[k][0], v) for k, v in SECOND.items() if k in judged]
+    if both:
+        print(f"judges agree on {sum(a == b for a, b in both)}/{len(both)} judged entries")
     if args.export:
         Path(args.export).write_text("type\tname\tmentions\tspellings\tcontext 1\tcontext 2\n" + "\n".join(export) + "\n",
                                      encoding="utf-8")
