@@ -204,3 +204,16 @@ def test_related_one_per_other_story(base: str) -> None:
         assert offered > 0  # the seed page's Kim/Putin articles and the Pyongyang page relate
         assert _error(http.get("/api/articles/999999/related"), 404)["code"] == "not_found"
         _error(http.get("/api/articles/5/related", params={"k": 0}), 422)
+
+
+def test_entity_coverage_beside_search(base: str) -> None:
+    """An entity's linked article count is exact; search for its spellings is shown beside it, with
+    the reason when search finds more."""
+    with httpx.Client(base_url=base) as http:
+        top = http.get("/api/entities", params={"limit": 3}).json()["items"]
+        for e in top:
+            one = http.get(f"/api/entities/{e['id']}").json()
+            cov = one["coverage"]
+            assert cov["article_count"] == one["article_count"] == e["article_count"]
+            assert cov["search_count"] >= 1 and e["name"] in cov["query"]
+            assert ("reason" in cov) == (cov["search_count"] > cov["article_count"])

@@ -368,3 +368,10 @@ def test_story_filter_keeps_one_story(engine: SearchEngine) -> None:
     assert 1 <= narrow.total <= len(members)
     assert {h["id"] for h in narrow.hits} <= members
     assert engine.search("السعودية story:99999999").total == 0
+
+
+def test_count_only_search(engine: SearchEngine) -> None:
+    """``limit=0`` counts without hits (tantivy itself refuses a limit of 0)."""
+    full = engine.search("السعودية", limit=5)
+    count = engine.search("السعودية", limit=0, facets=False)
+    assert count.total == full.total > 0 and count.hits == []

@@ -211,13 +211,15 @@ class TantivyBackend:
         """Answer a parsed query (sort ``relevance`` or ``recent``) with optional facets."""
         searcher = self.index.searcher()
         tq = self.build_query(query, only_ids)
+        # tantivy panics on a limit of 0: ask for one hit and drop it (a count-only search).
         if sort == "recent":
-            res = searcher.search(tq, limit, count=True, order_by_field="dayn", offset=offset)
+            res = searcher.search(tq, max(limit, 1), count=True, order_by_field="dayn", offset=offset)
         else:
-            res = searcher.search(tq, limit, count=True, offset=offset)
-        addrs = [addr for _, addr in res.hits]
+            res = searcher.search(tq, max(limit, 1), count=True, offset=offset)
+        kept = res.hits[:limit]
+        addrs = [addr for _, addr in kept]
         ids = searcher.fast_field_values("id", addrs) if addrs else []
-        scores = [float(k) if sort != "recent" else 0.0 for k, _ in res.hits]
+        scores = [float(k) if sort != "recent" else 0.0 for k, _ in kept]
         total = getattr(res, "count", None) or 0  # present at runtime when count=True; not in the stubs
         out = BackendResult(hits=[(int(i or 0), s) for i, s in zip(ids, scores, strict=True)], total=int(total))
         if facets and out.total:
