@@ -1,13 +1,18 @@
-"""Ingest benchmark: all 12 SaudiNewsNet days into a fresh store, Marsad vs a naive json+sqlite3 baseline.
+"""Ingest benchmark: SaudiNewsNet days into a fresh store, every stage on.
 
-Run by hand: ``.venv/bin/python bench/ingest.py [--days N]``. Each contender runs in its own
-subprocess so that peak memory (max RSS) is its own. Prints articles/second and peak MB.
+Run by hand: ``.venv/bin/python bench/ingest.py [--days N] [--workers 2] [--baseline REV]``.
+Contenders, each in its own subprocess so that peak memory (max RSS, and the largest worker's)
+is its own: a naive json+sqlite3 copy (understanding nothing), Marsad in one process, Marsad
+with ``--workers`` worker processes, and with ``--baseline REV`` the pipeline of an earlier commit
+(checked out as a git worktree under /tmp and imported instead of this checkout). Prints
+articles/second, the ratios and peak MB.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import sqlite3
 import subprocess
@@ -59,7 +64,18 @@ def _child(kind: str, ndays: int) -> None:
         elapsed = time.perf_counter() - start
         size = (Path(tmp) / "bench.db").stat().st_size
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"kind": kind, "records": n, "seconds": elapsed, "peak_mb": peak_mb, "db_mb": size / 2**20}))
+    worker_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(json.dumps({"kind": kind, "records": n, "seconds": elapsed, "peak_mb": peak_mb, "worker_mb": worker_mb,
+                      "db_mb": size / 2**20}))
+
+
+def baseline_tree(rev: str) -> Path:
+    """Return a worktree of ``rev`` (made once) whose ``src`` is imported instead of this checkout."""
+    tree = Path(tempfile.gettempdir()) / f"marsad-baseline-{rev}"
+    if not tree.exists():
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), rev], check=True,
+                       capture_output=True)
+    return tree
 
 
 def main() -> None:
@@ -67,20 +83,34 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--days", type=int, default=12)
     ap.add_argument("--child", choices=["naive", "marsad"])
+    ap.add_argument("--workers", type=int, default=2, help="worker processes of the parallel contender (0: skip it)")
+    ap.add_argument("--baseline", default="", help="also run the pipeline of this git revision")
     args = ap.parse_args()
     if args.child:
         _child(args.child, args.days)
         return
+    contenders: list[tuple[str, str, dict[str, str]]] = [("naive", "naive", {}), ("marsad", "marsad", {})]
+    if args.workers:
+        contenders.append((f"marsad-w{args.workers}", "marsad", {"MARSAD_INGEST_WORKERS": str(args.workers)}))
+    if args.baseline:
+        tree = baseline_tree(args.baseline)
+        contenders.insert(1, (f"at {args.baseline}", "marsad", {"PYTHONPATH": str(tree / "src")}))
     results = {}
-    for kind in ("naive", "marsad"):
-        out = subprocess.run([sys.executable, __file__, "--child", kind, "--days", str(args.days)], capture_output=True, text=True, check=True)
-        results[kind] = json.loads(out.stdout.strip().splitlines()[-1])
-    print(f"SaudiNewsNet, {args.days} day(s)")
-    print(f"{'contender':10} {'records':>8} {'seconds':>8} {'rec/s':>8} {'peak MB':>8} {'db MB':>7}")
-    for kind, r in results.items():
-        print(f"{kind:10} {r['records']:>8} {r['seconds']:>8.1f} {r['records'] / r['seconds']:>8.0f} {r['peak_mb']:>8.0f} {r['db_mb']:>7.1f}")
-    ratio = (results["marsad"]["records"] / results["marsad"]["seconds"]) / (results["naive"]["records"] / results["naive"]["seconds"])
-    print(f"marsad throughput = {ratio:.2f}x the naive baseline (which only copies records, understanding nothing)")
+    for name, kind, env in contenders:
+        out = subprocess.run([sys.executable, __file__, "--child", kind, "--days", str(args.days)], capture_output=True,
+                             text=True, check=True, env={**os.environ, **env})
+        results[name] = json.loads(out.stdout.strip().splitlines()[-1])
+    print(f"SaudiNewsNet, {args.days} day(s), every stage on")
+    print(f"{'contender':14} {'records':>8} {'seconds':>8} {'rec/s':>8} {'peak MB':>8} {'worker MB':>9} {'db MB':>7}")
+    for name, r in results.items():
+        print(f"{name:14} {r['records']:>8} {r['seconds']:>8.1f} {r['records'] / r['seconds']:>8.1f} {r['peak_mb']:>8.0f}"
+              f" {r.get('worker_mb', 0):>9.0f} {r['db_mb']:>7.1f}")
+    rate = {name: r["records"] / r["seconds"] for name, r in results.items()}
+    ref = f"at {args.baseline}" if args.baseline else "marsad"
+    for name in results:
+        if name not in ("naive", ref):
+            print(f"{name} = {rate[name] / rate[ref]:.2f}x {ref}")
+    print(f"marsad = {rate['marsad'] / rate['naive']:.3f}x the naive copy (which understands nothing)")
 
 
 if __name__ == "__main__":

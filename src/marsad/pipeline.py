@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -115,6 +120,102 @@ def process(raw: RawDocument | Rejection, settings: Settings) -> Page | Rejectio
         return Rejection(raw.uri, "internal_error", f"{type(exc).__name__}: {exc}")
 
 
+# -- understanding across worker processes ------------------------------------------------------
+# The store keeps one writer (the ingesting process); parsing and tagging are the CPU work and run
+# in ``settings.ingest_workers`` processes. Results come back in input order, so a run stores the
+# same pages with the same ids whatever the number of workers. A worker that dies (a document
+# that exhausts memory, a crash in a C extension) costs that document a recorded rejection.
+
+#: Documents in flight per worker: enough to keep a worker busy while the writer stores earlier
+#: ones, few enough that memory stays bounded (each is at most ``max_document_bytes``).
+IN_FLIGHT_PER_WORKER = 8
+
+Item = RawDocument | Rejection
+Result = Page | Rejection
+
+
+class _Pool:
+    """A process pool that can be replaced when one of its workers dies."""
+
+    def __init__(self, workers: int, run: Callable[[Item, Settings], Result], settings: Settings) -> None:
+        self.workers, self.run, self.settings = workers, run, settings
+        # forkserver: a worker starts from a clean process, never a fork of a threaded server or
+        # of a process holding a store connection.
+        self.context = multiprocessing.get_context("forkserver")
+        self.pool = self._new()
+
+    def _new(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(self.workers, mp_context=self.context)
+
+    def submit(self, item: Item) -> Future[Result]:
+        """Start understanding one item."""
+        return self.pool.submit(self.run, item, self.settings)
+
+    def restart(self) -> None:
+        """Replace a broken pool."""
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        self.pool = self._new()
+
+    def close(self) -> None:
+        """Stop the workers."""
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _uri(item: Item) -> str:
+    return item.source if isinstance(item, Rejection) else item.uri
+
+
+def _collect(pool: _Pool, item: Item, future: Future[Result], pending: deque[tuple[Item, Future[Result]]]) -> Result:
+    """Return one item's result; when its worker died, retry it alone in a new pool (it may have
+    been another document that killed the worker), then restart the items still in flight."""
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        pass
+    except Exception as exc:  # a result that could not travel back (pickling): that document only
+        return Rejection(_uri(item), "internal_error", f"{type(exc).__name__}: {exc}")
+    pool.restart()
+    try:
+        result = pool.submit(item).result()
+    except BrokenProcessPool:
+        log.warning("a worker died on %s; recorded as a rejection", _uri(item))
+        result = Rejection(_uri(item), "worker_died",
+                           "the worker process died on this document (out of memory or a crash)")
+        pool.restart()
+    for i, (other, _) in enumerate(pending):
+        if not isinstance(other, Rejection):
+            pending[i] = (other, pool.submit(other))
+    return result
+
+
+def understand(items: Iterable[Item], settings: Settings, run: Callable[[Item, Settings], Result]) -> Iterator[Result]:
+    """Yield ``run(item, settings)`` for each item in order: in this process, or across
+    ``settings.ingest_workers`` worker processes when that is more than one."""
+    workers = settings.ingest_workers or os.cpu_count() or 1
+    if workers <= 1:
+        for item in items:
+            yield run(item, settings)
+        return
+    pool = _Pool(workers, run, settings)
+    pending: deque[tuple[Item, Future[Result]]] = deque()
+    try:
+        for item in items:
+            if isinstance(item, Rejection):  # already a result: no trip to a worker
+                done: Future[Result] = Future()
+                done.set_result(item)
+                pending.append((item, done))
+            else:
+                pending.append((item, pool.submit(item)))
+            if len(pending) >= workers * IN_FLIGHT_PER_WORKER:
+                first, future = pending.popleft()
+                yield _collect(pool, first, future, pending)
+        while pending:
+            first, future = pending.popleft()
+            yield _collect(pool, first, future, pending)
+    finally:
+        pool.close()
+
+
 def ingest_documents(
     items: Iterable[RawDocument | Rejection],
     store: Store,
@@ -182,9 +283,9 @@ def ingest_documents(
         if derive:
             run_stage(store, batch_ids)
 
-    for item in items:
+    for result in understand(items, settings, process):
         report.documents += 1
-        pending.append(process(item, settings))
+        pending.append(result)
         if len(pending) >= batch:
             flush()
         if progress is not None:

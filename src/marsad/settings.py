@@ -75,6 +75,11 @@ class Settings:
         500,
         "Articles written per store transaction during ingest.",
     )
+    ingest_workers: int = _setting(
+        1,
+        "Worker processes that parse and tag documents during ingest (1: in the ingesting process; 0: one per "
+        "CPU core). The store keeps one writer; results are stored in input order whatever the number.",
+    )
     dedup_on_ingest: bool = _setting(
         True,
         "Run duplicate detection and story clustering on each committed ingest batch (off for raw bulk loads; "

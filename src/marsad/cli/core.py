@@ -66,9 +66,11 @@ def ingest(
     paths: Annotated[list[str], typer.Argument(help="Files, folders, glob patterns or zips to ingest.")],
     db: DbOption = None,
     as_json: JsonOption = False,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", min=0, help="Worker processes that parse and tag (0: one per core; default: the setting).")] = None,
 ) -> None:
     """Ingest pages and article files into the store; the same article twice is stored once."""
-    settings = load_settings({"db": db})
+    settings = load_settings({"db": db, "ingest_workers": workers})
     for spec in paths:
         if not any(c in spec for c in "*?[") and not Path(spec).exists():
             raise InputError(f"{spec}: no such file or folder")
