@@ -54,6 +54,15 @@ def _text_page_10mb(p: Path, records: list[dict[str, str]]) -> None:
     p.write_bytes((data * (10_000_000 // len(data) + 1))[:10_000_000].decode("utf-8", "ignore").encode())
 
 
+def _html_page_10mb(p: Path, records: list[dict[str, str]]) -> None:
+    body = "".join(f"<article><h2>{r['title']}</h2>" + "".join(f"<p>{x}</p>" for x in r["content"].split("\n") if x.strip())
+                   + "</article>" for r in records)
+    head = "<!doctype html><html lang=ar dir=rtl><head><meta charset=utf-8><title>صفحة</title></head><body>"
+    while len(body.encode()) < 10_000_000:
+        body += body
+    p.write_bytes((head + body).encode()[:10_000_000].decode("utf-8", "ignore").encode() + b"</body></html>")
+
+
 def _million_items(p: Path, _: list[dict[str, str]]) -> None:
     p.write_bytes(b"[" + b",".join([b"1"] * 1_000_000) + b"]")
 
@@ -65,6 +74,7 @@ CASES: dict[str, tuple[str, Callable[[Path, list[dict[str, str]]], None], int]] 
     "title-200k-words": ("t.json", _long_title, 1),
     "text-page-2.5mb": ("page.txt", _text_page, 1),
     "text-page-10mb": ("page.txt", _text_page_10mb, 1),
+    "html-page-10mb": ("page.html", _html_page_10mb, 1),
     "array-1m-items": ("a.json", _million_items, 0),
 }
 
