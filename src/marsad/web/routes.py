@@ -15,6 +15,7 @@ from marsad.models import ENTITY_TYPES
 from marsad.ports import Store
 from marsad.search.engine import highlight
 from marsad.search.query import parse_query
+from marsad.text.numbers import count_phrase
 from marsad.web.highlights import article_entities, entity_segments, place_mentions
 
 if TYPE_CHECKING:
@@ -64,6 +65,7 @@ _ENV.filters["arabic_day"] = arabic_day
 _ENV.filters["http_href"] = http_href
 _ENV.filters["entity_href"] = entity_href
 _ENV.filters["type_ar"] = lambda t: TYPE_NAMES.get(str(t), str(t))
+_ENV.filters["ar_count"] = lambda n, noun: count_phrase(int(n or 0), noun)
 _ENV.globals["TYPE_PLURALS"] = TYPE_PLURALS
 
 
