@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from marsad.errors import StoreError
+from marsad.ingest.outlets import outlets
 from marsad.ports import EntityCount, Store
 from marsad.search import SearchEngine
 
@@ -213,6 +214,16 @@ def home(store: Store) -> dict[str, Any]:
         "day": latest,
         "days": grouped,
     }
+
+
+def sources(store: Store) -> list[dict[str, Any]]:
+    """Return every outlet with stored articles: slug, Arabic name, country, site and article count."""
+    out = []
+    for slug, n in store.sources():
+        known = outlets().get(slug)
+        out.append({**(known.to_dict() if known else {"slug": slug, "name": slug, "country": None, "site": None}),
+                    "article_count": n})
+    return out
 
 
 #: Tags and latest articles a digest lists.

@@ -217,3 +217,16 @@ def test_entity_coverage_beside_search(base: str) -> None:
             assert cov["article_count"] == one["article_count"] == e["article_count"]
             assert cov["search_count"] >= 1 and e["name"] in cov["query"]
             assert ("reason" in cov) == (cov["search_count"] > cov["article_count"])
+
+
+def test_sources_with_arabic_names_on_every_surface(served: tuple[str, str]) -> None:
+    """Outlets are shown by their Arabic names: the API and CLI list name and slug alike, and pages
+    show the name, not the slug."""
+    db, url = served
+    api = httpx.get(f"{url}/api/sources").json()["items"]
+    cli = json.loads(run_cli("sources", "--db", db, "--json").stdout)
+    assert api == cli and sum(s["article_count"] for s in api) > 0
+    known = [s for s in api if s["slug"] == "sabq"]
+    assert known and known[0]["name"] == "سبق" and known[0]["site"] == "sabq.org"
+    page = httpx.get(f"{url}/").text
+    assert "سبق" in page

@@ -140,6 +140,10 @@ def add_api(app: FastAPI, ctx: Context) -> None:
     def api_entities(request: Request, limit: Limit = 20, offset: Offset = 0, type: EntityType = None) -> Response:
         return json_read(request, queries.list_entities(ctx.store(), limit, offset, type))
 
+    @app.get("/api/sources", tags=["sources"], summary="The outlets of the stored articles, with Arabic names")
+    def api_sources(request: Request) -> Response:
+        return json_read(request, {"items": queries.sources(ctx.store())})
+
     @app.get("/api/entities/{entity_id}", tags=["entities"], summary="One entity: timeline, co-occurring, articles, stories")
     def api_entity(request: Request, entity_id: EntityId) -> Response:
         data = queries.entity(ctx.store(), entity_id, ctx.engine())

@@ -178,6 +178,19 @@ def digest(db: DbOption = None, as_json: JsonOption = False) -> None:
         console.print(f"  {r['id']:>6}  {(r['day'] or ''):10}  {(r['source'] or '-'):12} {r['title'] or '(untitled)'}")
 
 
+def sources(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """List the outlets of the stored articles: Arabic name, slug, country, site and article count."""
+    from marsad.queries import sources as store_sources
+
+    with open_db(db) as store:
+        rows = store_sources(store)
+    if as_json:
+        print_json(rows)
+        return
+    for r in rows:
+        typer.echo(f"{r['article_count']:>7}  {r['name']}  ({r['slug'] or '-'})  {r['site'] or ''}")
+
+
 def repair(db: DbOption = None, as_json: JsonOption = False) -> None:
     """Bring fingerprints, embeddings, stories and the search index up to the stored articles."""
     from marsad.pipeline import repair as repair_store
@@ -209,5 +222,5 @@ def settings(
 
 def register(app: typer.Typer) -> None:
     """Add this module's verbs to the command line."""
-    for verb in (parse, ingest, articles, show, rejections, digest, repair, settings):
+    for verb in (parse, ingest, articles, show, rejections, digest, sources, repair, settings):
         app.command()(verb)

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from marsad import queries
+from marsad.ingest.outlets import outlet_name
 from marsad.models import ENTITY_TYPES
 from marsad.ports import Store
 from marsad.search.engine import highlight
@@ -65,6 +66,7 @@ _ENV.filters["arabic_day"] = arabic_day
 _ENV.filters["http_href"] = http_href
 _ENV.filters["entity_href"] = entity_href
 _ENV.filters["type_ar"] = lambda t: TYPE_NAMES.get(str(t), str(t))
+_ENV.filters["outlet"] = outlet_name
 _ENV.filters["ar_count"] = lambda n, noun: count_phrase(int(n or 0), noun)
 _ENV.globals["TYPE_PLURALS"] = TYPE_PLURALS
 
