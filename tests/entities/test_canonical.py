@@ -79,6 +79,10 @@ def test_store_links_across_pages(tmp_path: Path) -> None:
     assert len(putin) == 1 and putin[0]["article_count"] == 2, rows
     detail = json.loads(run_cli("entity", putin[0]["id"], "--db", str(db), "--json").stdout)
     assert {c["name"] for c in detail["cooccurring"]} >= {"روسيا"}
+    shown = run_cli("entity", putin[0]["id"], "--db", str(db)).stdout
+    assert "articles: 2 with a linked mention" in shown
+    listed = [ln for ln in shown.splitlines() if ln.startswith("  ") and "█" not in ln]
+    assert len(listed) == 2, shown  # the article list the help promises
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(DISTINCT entity_id) FROM mentions WHERE text LIKE '%بوتين%'").fetchone()[0] == 1
 

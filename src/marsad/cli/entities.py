@@ -10,6 +10,7 @@ import typer
 
 from marsad.cli.app import DbOption, JsonOption, open_db, print_json
 from marsad.errors import InputError
+from marsad.ingest.outlets import outlet_name
 from marsad.settings import load_settings
 
 TYPES = ("PER", "LOC", "ORG", "MISC")
@@ -32,6 +33,11 @@ def entities(
     for e in rows:
         forms = " / ".join(list(e["forms"])[:5])
         typer.echo(f"{e['mentions']:>6}  {e['type']:4}  {e['name']}  [{forms}]  {e['id']}")
+
+
+#: Width of the mentions-per-day bars, in characters, and articles listed under an entity.
+TIMELINE_WIDTH = 40
+ENTITY_ARTICLES_SHOWN = 10
 
 
 def entity(
@@ -61,11 +67,16 @@ def entity(
         return
     typer.echo(f"{data['name']} ({data['type']}) {data['id']}")
     typer.echo("spellings: " + " / ".join(data["forms"]))
+    peak = max((day["mentions"] for day in data["timeline"]), default=1)
     for day in data["timeline"]:
-        typer.echo(f"  {day['date']}  {'█' * min(60, day['mentions'])} {day['mentions']}")
+        # Bars scaled to the busiest day, so a 500-mention day and a 60-mention day still differ.
+        bar = "█" * max(1, round(TIMELINE_WIDTH * day["mentions"] / peak))
+        typer.echo(f"  {day['date']}  {bar} {day['mentions']}")
     if data["cooccurring"]:
         typer.echo("with: " + "، ".join(f"{c['name']} ({c['article_count']})" for c in data["cooccurring"][:10]))
-    typer.echo(f"articles: {data['article_count']} with a linked mention")
+    typer.echo(f"articles: {data['article_count']} with a linked mention; the latest:")
+    for a in data.get("articles", [])[:ENTITY_ARTICLES_SHOWN]:
+        typer.echo(f"  {a['id']:>7}  {(a.get('date') or '')[:10]:10}  {outlet_name(a.get('source'))}  {a.get('title') or '(untitled)'}")
     cov = data.get("coverage")
     if cov:
         typer.echo(f"search: {cov['search_count']} for {cov['query']}" + (f" — {cov['reason']}" if "reason" in cov else ""))
