@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from marsad.entities.canonical import annotate
-from marsad.entities.hygiene import is_junk, stoplist
+from marsad.entities.hygiene import is_junk, stoplist, waw_names, word_key
 from marsad.entities.linking import link_mentions
 from marsad.models import Article, Field, Mention, Span
 from marsad.pipeline import ingest_paths
@@ -184,3 +184,12 @@ def test_an_entity_takes_the_type_most_of_its_mentions_have(tmp_path: Path) -> N
         assert {m.id for m in more} == {entity_id}
         assert store.entity_types([entity_id]) == {entity_id: "LOC"}
         assert store.type_votes([entity_id]) == {entity_id: {"ORG": 1, "LOC": 2}}
+
+
+def test_glued_conjunction_leaves_person_names(mentions: list[dict[str, Any]]) -> None:
+    """ونواف بن علي المشعوف ("and Nawaf…") is the person نواف بن علي المشعوف; وليد stays وليد."""
+    names = waw_names()
+    glued = [m for m in mentions if m["type"] == "PER" and m["norm"].startswith("و")
+             and word_key(m["norm"].split()[0]) not in names]
+    assert glued == []
+    assert any(m["norm"] == "نواف بن علي المشعوف" for m in mentions), "the fixture's case is there"

@@ -185,8 +185,28 @@ def title_before(page_text: str, start: int) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1)
+def waw_names() -> frozenset[str]:
+    """Return the keys of given names that begin with و (``data/waw_names.tsv``)."""
+    text = resources.files("marsad.entities").joinpath("data/waw_names.tsv").read_text(encoding="utf-8")
+    return frozenset(word_key(w) for w in text.split() if not w.startswith("#") and w.strip())
+
+
+def _drop_conjunction(mention: Span) -> None:
+    """Take a glued و off a person's name (ومحمد بن علي), unless the name itself begins with و (وليد)."""
+    first = mention.text.split(maxsplit=1)[0] if mention.text.strip() else ""
+    if mention.type != "PER" or not first.startswith("و") or len(normalize_text(first)) < 4:
+        return
+    if word_key(first) in waw_names():
+        return
+    mention.start += 1
+    mention.text = mention.text[1:]
+    mention.key = " ".join(phrase_key(mention.text))
+
+
 def tidy(page_text: str, mention: Span) -> bool:
-    """Strip titles and trailing formulas from a mention in place; return False when nothing is left."""
+    """Strip titles, a glued و and trailing formulas from a mention in place; return False when nothing is left."""
+    _drop_conjunction(mention)
     spans = [(m.start(), m.end()) for m in _WORD.finditer(mention.text)]
     words = [mention.text[a:b] for a, b in spans]
     lead = leading_titles(words, place=mention.type == "LOC")
