@@ -75,3 +75,13 @@ def test_related_json(db: str) -> None:
     missing = run_cli("related", "999999", "--json", "--db", db)
     assert missing.returncode != 0 and "Traceback" not in missing.stderr
 
+
+
+def test_duplicates_limit_and_sort_by_size(db: str) -> None:
+    """`--sort size --limit N`: the N largest groups, largest first; --limit alone keeps the order."""
+    groups = json.loads(run_cli("duplicates", "--json", "--db", db).stdout)
+    top = json.loads(run_cli("duplicates", "--json", "--db", db, "--sort", "size", "--limit", "3").stdout)
+    sizes = sorted((len(g["members"]) for g in groups), reverse=True)
+    assert [len(g["members"]) for g in top] == sizes[:3]
+    assert json.loads(run_cli("duplicates", "--json", "--db", db, "--limit", "2").stdout) == groups[:2]
+    assert run_cli("duplicates", "--db", db, "--sort", "nope").returncode == 2

@@ -178,12 +178,16 @@ def digest(db: DbOption = None, as_json: JsonOption = False) -> None:
         console.print(f"  {r['id']:>6}  {(r['day'] or ''):10}  {(r['source'] or '-'):12} {r['title'] or '(untitled)'}")
 
 
-def sources(db: DbOption = None, as_json: JsonOption = False) -> None:
+def sources(
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    limit: Annotated[int | None, typer.Option(help="Show at most this many (most articles first).", min=0)] = None,
+) -> None:
     """List the outlets of the stored articles: Arabic name, slug, country, site and article count."""
     from marsad.queries import sources as store_sources
 
     with open_db(db) as store:
-        rows = store_sources(store)
+        rows = store_sources(store)[:limit]
     if as_json:
         print_json(rows)
         return

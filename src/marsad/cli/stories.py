@@ -16,10 +16,20 @@ from marsad.store.base import STORY_SORTS
 from marsad.stories.related import related_articles
 
 
-def duplicates(db: DbOption = None, as_json: JsonOption = False) -> None:
+def duplicates(
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    limit: Annotated[int | None, typer.Option(help="Show at most this many groups.", min=0)] = None,
+    sort: Annotated[str, typer.Option(help="size (largest group first) or found (the store's order).")] = "found",
+) -> None:
     """List groups of exact, near (MinHash Jaccard) and paraphrase duplicates in the store."""
+    if sort not in ("size", "found"):
+        raise InputError(f"--sort must be size or found, not {sort!r}")
     with open_db(db) as store:
         groups = duplicate_groups(store)
+    if sort == "size":
+        groups = sorted(groups, key=lambda g: -len(g["members"]))  # stable: ties keep the store's order
+    groups = groups[:limit] if limit is not None else groups
     if as_json:
         print_json(groups)
         return
