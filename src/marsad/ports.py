@@ -193,6 +193,9 @@ class ReadModel(Protocol):
     def counts(self) -> dict[str, int]:
         """Return row counts of the main tables."""
 
+    def day_counts(self) -> dict[str, int]:
+        """Return the number of stored articles published on each day."""
+
     def sources(self) -> list[tuple[str, int]]:
         """Return (source, article count) pairs."""
 

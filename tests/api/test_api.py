@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from marsad.store import open_store
 from tests.api.live import live_server
 from tests.conftest import BACKENDS, fixture_store, run_cli
 
@@ -230,3 +231,28 @@ def test_sources_with_arabic_names_on_every_surface(served: tuple[str, str]) -> 
     assert known and known[0]["name"] == "سبق" and known[0]["site"] == "sabq.org"
     page = httpx.get(f"{url}/").text
     assert "سبق" in page
+
+
+def test_attention_counts_and_shares_match_the_store(served: tuple[str, str]) -> None:
+    """Attention for entities: per-day counts and shares equal what SQL over the store gives (computed
+    here, not by the code under test); the CLI prints the same series."""
+    db, url = served
+    listed = httpx.get(f"{url}/api/entities", params={"limit": 10}).json()["items"]
+    day_sql = ("SELECT a.day, count(DISTINCT a.id) AS n FROM mentions m JOIN articles a ON a.id = m.article_id"
+               " WHERE m.entity_id = :i AND a.day IS NOT NULL GROUP BY a.day")
+    with open_store(db) as store:
+        totals = {r["day"]: int(r["n"]) for r in store.rows(
+            "SELECT day, count(*) AS n FROM articles WHERE day IS NOT NULL GROUP BY day")}
+        expected = {e["id"]: {r["day"]: int(r["n"]) for r in store.rows(day_sql, i=e["id"])} for e in listed}
+    chosen = [e for e in listed if expected[e["id"]]][:2]
+    assert len(chosen) == 2, "the fixtures have dated articles naming entities"
+    terms = [f"entity:{e['id']}" for e in chosen]
+    data = httpx.get(f"{url}/api/attention", params=[("q", t) for t in terms]).json()
+    assert data["days"] == sorted(totals)
+    for e, series in zip(chosen, data["series"], strict=True):
+        assert {p["day"]: p["count"] for p in series["points"] if p["count"]} == expected[e["id"]]
+        for p in series["points"]:
+            assert p["share"] == round(p["count"] / totals[p["day"]], 4)
+    cli = json.loads(run_cli("attention", *terms, "--db", db, "--json").stdout)
+    assert cli == data
+    assert httpx.get(f"{url}/api/attention").status_code == 422

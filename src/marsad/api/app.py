@@ -78,6 +78,10 @@ class IngestBody(BaseModel):
         return self
 
 
+#: Series one attention request may compare (each is a search).
+MAX_ATTENTION_SERIES = 8
+
+
 def add_api(app: FastAPI, ctx: Context) -> None:
     """Add the /api routes to ``app``, over the context's store and search index."""
     @app.get("/api/articles", tags=["articles"], summary="List articles, newest first")
@@ -107,6 +111,15 @@ def add_api(app: FastAPI, ctx: Context) -> None:
         sort: Annotated[str, Query(pattern="^(relevance|recent)$")] = "relevance",
     ) -> Response:
         return json_read(request, ctx.engine().search(q, limit=limit, offset=offset, sort=sort).to_dict())
+
+    @app.get("/api/attention", tags=["search"], summary="Articles per day matching each query, and their share of the day")
+    def api_attention(
+        request: Request,
+        q: Annotated[list[str], Query(max_length=2000, description="One or more queries (repeat q).")],
+    ) -> Response:
+        if not 1 <= len(q) <= MAX_ATTENTION_SERIES:
+            raise ApiError(422, "invalid_request", f"give 1 to {MAX_ATTENTION_SERIES} queries")
+        return json_read(request, queries.attention(ctx.store(), ctx.engine(), q))
 
     @app.get("/api/rejections", tags=["rejections"], summary="Inputs not stored, with the reason")
     def api_rejections(request: Request, limit: Limit = 20, offset: Offset = 0) -> Response:

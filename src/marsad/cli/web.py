@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import sys
 from typing import Annotated
@@ -55,6 +56,42 @@ def search(
         typer.echo("         " + " ".join(body.split()))
 
 
+def attention(
+    queries_: Annotated[list[str], typer.Argument(metavar="QUERY...", help="One or more queries (anything search takes).")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print day,query,count,share rows.")] = False,
+) -> None:
+    """Articles per day matching each query, and their share of the day's articles, side by side."""
+    from marsad.queries import attention as store_attention
+    from marsad.search import open_search
+
+    db_path = str(load_settings({"db": db}).db)
+    store = open_store(db_path)
+    try:
+        engine = open_search(store, db_path)
+        try:
+            engine.catch_up()
+            data = store_attention(store, engine, queries_)
+        finally:
+            engine.close()
+    finally:
+        store.close()
+    if as_json:
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        return
+    if as_csv:
+        out = csv.writer(sys.stdout)
+        out.writerow(["day", "query", "count", "share"])
+        for s in data["series"]:
+            out.writerows([p["day"], s["query"], p["count"], p["share"]] for p in s["points"])
+        return
+    typer.echo("day         " + "  ".join(f"{s['query'][:20]:>20}" for s in data["series"]))
+    for i, day in enumerate(data["days"]):
+        typer.echo(f"{day}  " + "  ".join(f"{s['points'][i]['count']:>8} ({s['points'][i]['share']:>6.1%})"
+                                          for s in data["series"]))
+
+
 def serve(
     db: DbOption = None,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
@@ -80,5 +117,5 @@ def serve(
 
 def register(app: typer.Typer) -> None:
     """Add this module's verbs to the command line."""
-    for verb in (search, serve):
+    for verb in (search, attention, serve):
         app.command()(verb)

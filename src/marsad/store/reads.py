@@ -105,6 +105,11 @@ class SqlReadModel(SqlBase):
         """Return row counts of the main tables."""
         return {t: int(self.scalar(f"SELECT count(*) FROM {t}") or 0) for t in ("pages", "articles", "rejections")}
 
+    def day_counts(self) -> dict[str, int]:
+        """Return the number of stored articles published on each day (articles without a date are left out)."""
+        return {str(r["day"]): int(r["n"]) for r in self.rows(
+            "SELECT day, count(*) AS n FROM articles WHERE day IS NOT NULL GROUP BY day ORDER BY day{C}")}
+
     def sources(self) -> list[tuple[str, int]]:
         """Return (source, article count) pairs, largest first."""
         return [(str(r["s"]), int(r["n"])) for r in self.rows(
