@@ -6,6 +6,8 @@ alike (both stores migrate to their current schema on open, so every table exist
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from typing import Any
 
 from marsad.errors import StoreError
@@ -248,6 +250,59 @@ def attention(store: Store, engine: SearchEngine, terms: list[str]) -> dict[str,
                        for d in days],
         })
     return {"days": days, "series": series}
+
+
+#: Days before a brief's day that form its baseline, the score above which an entity is rising,
+#: the fewest articles that day for it to count, and the stories and entities a brief lists.
+#: 7 days: a week evens out the weekly rhythm of the press (Friday editions are thin); 3.0 is the
+#: usual "three standard deviations" of a Poisson count; 3 articles keeps one-off names out.
+BASELINE_DAYS = 7
+RISING_SCORE = 3.0
+RISING_MIN_ARTICLES = 3
+BRIEF_STORIES = 10
+BRIEF_ENTITIES = 15
+
+
+def spike_score(today: int, before: Sequence[int]) -> float:
+    """Return how far ``today``'s count stands above its baseline, in Poisson standard deviations:
+    (today − λ) / √λ with λ the mean of the earlier days, smoothed by one article so that a name
+    never seen before scores by how much it appears, not infinitely."""
+    rate = (sum(before) + 1) / (len(before) + 1)
+    return (today - rate) / math.sqrt(rate)
+
+
+def brief(store: Store, day: str | None = None) -> dict[str, Any]:
+    """Return the brief of one day (the latest by default): its largest stories, the entities rising
+    against the days before (``spike_score``), and the neighbouring days to move to."""
+    days = sorted(store.day_counts())
+    if not days:
+        return {"day": None, "days": [], "previous_day": None, "next_day": None, "stories": [], "rising": []}
+    day = day if day in days else days[-1]
+    i = days.index(day)
+    window = days[max(0, i - BASELINE_DAYS) : i]
+    counts = store.entity_day_counts([*window, day])
+    rising: list[dict[str, Any]] = []
+    for entity_id in {e for e, d in counts if d == day}:
+        today = counts[(entity_id, day)]
+        before = [counts.get((entity_id, d), 0) for d in window]
+        score = spike_score(today, before)
+        if today >= RISING_MIN_ARTICLES and score >= RISING_SCORE:
+            rising.append({"id": entity_id, "articles": today, "baseline": round(sum(before) / max(len(before), 1), 2),
+                           "score": round(score, 2)})
+    rising.sort(key=lambda r: (-r["score"], r["id"]))
+    rising = rising[:BRIEF_ENTITIES]
+    names = store.entity_names([r["id"] for r in rising])
+    for r in rising:
+        r["name"] = names.get(r["id"], r["id"])
+    return {
+        "day": day,
+        "days": days,
+        "previous_day": days[i - 1] if i else None,
+        "next_day": days[i + 1] if i + 1 < len(days) else None,
+        "baseline_days": window,
+        "stories": list_stories(store, BRIEF_STORIES, 0, day, "size")["items"],
+        "rising": rising,
+    }
 
 
 #: Tags and latest articles a digest lists.

@@ -121,6 +121,13 @@ def add_api(app: FastAPI, ctx: Context) -> None:
             raise ApiError(422, "invalid_request", f"give 1 to {MAX_ATTENTION_SERIES} queries")
         return json_read(request, queries.attention(ctx.store(), ctx.engine(), q))
 
+    @app.get("/api/brief", tags=["stories"], summary="One day's largest stories and rising entities")
+    def api_brief(
+        request: Request,
+        day: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$", description="The day; the latest by default.")] = None,
+    ) -> Response:
+        return json_read(request, queries.brief(ctx.store(), day))
+
     @app.get("/api/rejections", tags=["rejections"], summary="Inputs not stored, with the reason")
     def api_rejections(request: Request, limit: Limit = 20, offset: Offset = 0) -> Response:
         return json_read(request, queries.rejections(ctx.store(), limit, offset))

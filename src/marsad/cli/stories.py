@@ -126,7 +126,30 @@ def related(
         )
 
 
+def brief(
+    db: DbOption = None,
+    day: Annotated[str | None, typer.Option(help="The day (YYYY-MM-DD); the latest with articles by default.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The day's brief: its largest stories and the entities rising against the week before."""
+    from marsad.queries import brief as store_brief
+
+    with open_db(db) as store:
+        data = store_brief(store, day)
+    if as_json:
+        print_json(data)
+        return
+    if data["day"] is None:
+        typer.echo("no dated articles")
+        return
+    typer.echo(f"{data['day']}  (previous: {data['previous_day'] or '-'}, next: {data['next_day'] or '-'})")
+    for st in data["stories"]:
+        typer.echo(f"  {st.get('day_count', st['size']):>4}  {st['title'] or '(untitled)'}")
+    if data["rising"]:
+        typer.echo("rising: " + "، ".join(f"{r['name']} ({r['articles']}, ×{r['score']})" for r in data["rising"]))
+
+
 def register(app: typer.Typer) -> None:
     """Add this module's verbs to the command line."""
-    for verb in (duplicates, similarity, stories, related):
+    for verb in (duplicates, similarity, stories, related, brief):
         app.command()(verb)

@@ -110,6 +110,14 @@ class SqlReadModel(SqlBase):
         return {str(r["day"]): int(r["n"]) for r in self.rows(
             "SELECT day, count(*) AS n FROM articles WHERE day IS NOT NULL GROUP BY day ORDER BY day{C}")}
 
+    def entity_day_counts(self, days: Sequence[str]) -> dict[tuple[str, str], int]:
+        """Return (entity id, day) → articles of that day mentioning the entity, for the given days."""
+        if not days:
+            return {}
+        return {(str(r["entity_id"]), str(r["day"])): int(r["n"]) for r in self.rows(
+            "SELECT m.entity_id, a.day, count(DISTINCT a.id) AS n FROM mentions m JOIN articles a ON a.id = m.article_id"
+            " WHERE a.day IN :days GROUP BY m.entity_id, a.day", days=sorted(set(days)))}
+
     def sources(self) -> list[tuple[str, int]]:
         """Return (source, article count) pairs, largest first."""
         return [(str(r["s"]), int(r["n"])) for r in self.rows(

@@ -1,0 +1,47 @@
+"""The daily brief (issue 17): the spike score on series with known change points, and a brief
+checked against counts computed by SQL in the test."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from marsad.queries import RISING_SCORE, brief, spike_score
+from marsad.store import SQLiteStore
+from tests.api.live import build_store
+
+
+@pytest.mark.parametrize(("series", "change"), [
+    ([3, 2, 4, 3, 3, 2, 3, 20, 18], 7),      # a jump on day 7
+    ([0, 0, 0, 0, 0, 0, 0, 0, 6], 8),        # a new name
+    ([10, 12, 9, 11, 10, 30, 31, 29, 30], 5),  # a new level
+])
+def test_spike_score_finds_the_change_point(series: list[int], change: int) -> None:
+    """The first day scoring above the threshold (against the 7 days before it) is the change point."""
+    scores = [spike_score(series[i], series[max(0, i - 7) : i]) for i in range(len(series))]
+    first = next(i for i, s in enumerate(scores) if s >= RISING_SCORE and i > 0)
+    assert first == change
+
+
+def test_spike_score_is_quiet_on_a_steady_series() -> None:
+    """Day-to-day noise around a steady level never crosses the threshold."""
+    series = [20, 23, 18, 21, 19, 24, 20, 22, 17, 21, 23, 19]
+    assert all(spike_score(series[i], series[max(0, i - 7) : i]) < RISING_SCORE for i in range(3, len(series)))
+
+
+def test_brief_of_a_day(tmp_path: Path) -> None:
+    """The brief names the day, its stories (by that day's articles), and rising entities whose
+    counts match SQL over the store."""
+    db = build_store(tmp_path)
+    with SQLiteStore(db) as store:
+        data = brief(store)
+        days = [r["day"] for r in store.rows("SELECT DISTINCT day FROM articles WHERE day IS NOT NULL ORDER BY day")]
+        assert data["day"] == days[-1] and data["days"] == days
+        assert data["stories"] and all(s["day_count"] >= 1 for s in data["stories"])
+        assert [s["day_count"] for s in data["stories"]] == sorted((s["day_count"] for s in data["stories"]), reverse=True)
+        for r in data["rising"]:
+            n = store.rows("SELECT count(DISTINCT a.id) AS n FROM mentions m JOIN articles a ON a.id = m.article_id"
+                           " WHERE m.entity_id = :i AND a.day = :d", i=r["id"], d=data["day"])[0]["n"]
+            assert r["articles"] == n and r["score"] >= RISING_SCORE
+        assert brief(store, "1999-01-01")["day"] == days[-1]
