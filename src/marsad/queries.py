@@ -199,21 +199,24 @@ def related(store: Store, article_id: int, k: int = RELATED_K) -> list[dict[str,
     return rows
 
 
-def home(store: Store) -> dict[str, Any]:
-    """Return the home page data: today's stories (when any) and the latest articles by day and source."""
+def home(store: Store, day: str | None = None) -> dict[str, Any]:
+    """Return the home page data: one day's brief (the latest day by default: its largest stories,
+    rising entities, the days before and after) and the latest articles by day and source."""
     days: dict[str, dict[str, list[dict[str, Any]]]] = {}
-    recent = store.recent_articles(HOME_ARTICLES)
-    latest = next((r["day"] for r in recent if r.get("day")), None)
-    for item in recent:
+    for item in store.recent_articles(HOME_ARTICLES):
         days.setdefault(item.get("day") or "", {}).setdefault(item["source"] or "", []).append(item)
     grouped = [
         {"day": d, "sources": [{"source": s, "articles": arts} for s, arts in by_source.items()]}
         for d, by_source in days.items()
     ]
+    today = brief(store, day)
     return {
         "counts": store.counts(),
-        "stories": list_stories(store, HOME_STORIES, 0, latest, "size")["items"] if latest else [],
-        "day": latest,
+        "stories": today["stories"][:HOME_STORIES],
+        "day": today["day"],
+        "previous_day": today["previous_day"],
+        "next_day": today["next_day"],
+        "rising": today["rising"],
         "days": grouped,
     }
 
@@ -259,7 +262,7 @@ def attention(store: Store, engine: SearchEngine, terms: list[str]) -> dict[str,
 BASELINE_DAYS = 7
 RISING_SCORE = 3.0
 RISING_MIN_ARTICLES = 3
-BRIEF_STORIES = 10
+BRIEF_STORIES = 20
 BRIEF_ENTITIES = 15
 
 

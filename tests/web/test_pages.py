@@ -273,3 +273,14 @@ def test_home_ranks_stories_by_freshness_then_size_with_sources(http: httpx.Clie
     # Each story lists the sources that carried it, as many as its articles at most.
     assert all(1 <= len(s["sources"]) <= s["size"] for s in stories)
     assert any(len(s["sources"]) > 1 for s in stories)
+
+
+def test_home_moves_between_days(http: httpx.Client) -> None:
+    """The home page is one day's brief: the latest by default, any day by ?day=, with its neighbours."""
+    latest = http.get("/index.json").json()
+    assert latest["day"] and "previous_day" in latest and "next_day" in latest and "rising" in latest
+    same = http.get("/index.json", params={"day": latest["day"]}).json()
+    assert same["day"] == latest["day"] and same["stories"] == latest["stories"]
+    page = http.get("/", params={"day": latest["day"]})
+    assert page.status_code == 200 and 'class="day-nav"' in page.text
+    assert http.get("/", params={"day": "not-a-day"}).status_code == 422

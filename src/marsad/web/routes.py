@@ -48,6 +48,10 @@ def arabic_day(day: str | None) -> str:
         return day[:10]
 
 
+#: A day in a query string.
+Day = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+
+
 def entity_href(entity_id: str | None) -> str:
     """Return the entity page path of an id (``:`` kept readable, everything else quoted)."""
     return "/entities/" + quote(str(entity_id or ""), safe=":")
@@ -149,18 +153,18 @@ def article_view(store: Store, art: dict[str, Any], q: str) -> dict[str, Any]:
 def register(app: FastAPI, ctx: Context) -> None:
     """Add the web pages to ``app``."""
 
-    def home_page(request: Request, suffix: bool) -> Response:
-        data = queries.home(ctx.store())
+    def home_page(request: Request, suffix: bool, day: str | None) -> Response:
+        data = queries.home(ctx.store(), day)
         data["title"] = "مرصد — آخر الأخبار"
         return render(request, "home.html", data, wants_json(request, suffix))
 
     @app.get("/", include_in_schema=False)
-    def home(request: Request) -> Response:
-        return home_page(request, False)
+    def home(request: Request, day: Day = None) -> Response:
+        return home_page(request, False, day)
 
     @app.get("/index.json", include_in_schema=False)
-    def home_json(request: Request) -> Response:
-        return home_page(request, True)
+    def home_json(request: Request, day: Day = None) -> Response:
+        return home_page(request, True, day)
 
     def article_page(request: Request, article_id: int, q: str, suffix: bool) -> Response:
         as_json = wants_json(request, suffix)
