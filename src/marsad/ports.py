@@ -196,6 +196,9 @@ class ReadModel(Protocol):
     def day_counts(self) -> dict[str, int]:
         """Return the number of stored articles published on each day."""
 
+    def source_day_counts(self, days: Sequence[str]) -> dict[tuple[str, str], int]:
+        """Return (source, day) → articles of that outlet that day."""
+
     def entity_day_counts(self, days: Sequence[str]) -> dict[tuple[str, str], int]:
         """Return (entity id, day) → articles of that day mentioning the entity."""
 

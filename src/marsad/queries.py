@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from marsad.errors import StoreError
-from marsad.ingest.outlets import outlets
+from marsad.ingest.outlets import outlet_name, outlets
 from marsad.ports import EntityCount, Store
 from marsad.search import SearchEngine
 
@@ -102,6 +102,52 @@ def story(store: Store, story_id: int) -> dict[str, Any] | None:
     out["articles"] = arts
     out["entities"] = story_entities(store, [int(a["id"]) for a in out["articles"]])
     return out
+
+
+#: Wire agencies an article may credit (the name as Arabic outlets write it → the agency).
+WIRES = {"واس": "واس", "وكالة الأنباء السعودية": "واس", "أ ف ب": "أ ف ب", "ا ف ب": "أ ف ب", "رويترز": "رويترز",
+         "د ب أ": "د ب أ", "الأناضول": "الأناضول", "أ ب": "أسوشيتد برس", "يو بي آي": "يو بي آي"}
+
+
+def _credited(text: str) -> list[str]:
+    """Return the wire agencies a text names (as whole words)."""
+    padded = f" {' '.join(text.replace('(', ' ').replace(')', ' ').replace('-', ' ').split())} "
+    return sorted({agency for name, agency in WIRES.items() if f" {name} " in padded})
+
+
+def story_coverage(store: Store, story_id: int) -> dict[str, Any] | None:
+    """Return who covered a story: each outlet's articles and first time, who published first, who
+    republished whom (a recorded exact or near duplicate of an earlier member, with the wire agency
+    the copy credits), and the outlets that published every day of the story but not on it."""
+    data = story(store, story_id)
+    if data is None:
+        return None
+    arts = data["articles"]
+    outlets_seen: dict[str, dict[str, Any]] = {}
+    for a in arts:
+        o = outlets_seen.setdefault(a["source"] or "", {"source": a["source"] or "", "name": outlet_name(a["source"]),
+                                                         "articles": 0, "first": a["date"]})
+        o["articles"] += 1
+    order = {a["id"]: i for i, a in enumerate(arts)}
+    texts = {int(t["id"]): str(t.get("text") or "") for t in store.article_texts(list(order))}
+    copies = []
+    for a, b, kind, score in store.duplicate_pairs(list(order)):
+        if a in order and b in order:
+            first, later = sorted((a, b), key=lambda i: order[i])
+            copies.append({"copy": later, "copy_source": arts[order[later]]["source"], "of": first,
+                           "of_source": arts[order[first]]["source"], "kind": kind, "score": round(score, 3),
+                           "credits": _credited(texts.get(later, ""))})
+    days = sorted({a["date"][:10] for a in arts if a["date"]})
+    active = store.source_day_counts(days)
+    regular = {s for s in {s for s, _ in active} if all(active.get((s, d), 0) for d in days)}
+    missing = sorted(s for s in regular - set(outlets_seen) if s)
+    return {
+        "id": data["id"], "title": data["title"], "size": data["size"], "days": days,
+        "first": arts[0] if arts and arts[0]["date"] else None,
+        "outlets": sorted(outlets_seen.values(), key=lambda o: (o["first"] is None, o["first"] or "", o["source"])),
+        "copies": sorted(copies, key=lambda c: (order[c["copy"]], c["of"])),
+        "missing": [{"source": s, "name": outlet_name(s)} for s in missing],
+    }
 
 
 def list_duplicates(store: Store, limit: int, offset: int) -> dict[str, Any]:

@@ -256,3 +256,13 @@ def test_attention_counts_and_shares_match_the_store(served: tuple[str, str]) ->
     cli = json.loads(run_cli("attention", *terms, "--db", db, "--json").stdout)
     assert cli == data
     assert httpx.get(f"{url}/api/attention").status_code == 422
+
+
+def test_story_coverage_route(served: tuple[str, str]) -> None:
+    """The coverage of a story over HTTP is the CLI's; an unknown story is a 404 in the one error shape."""
+    db, url = served
+    sid = httpx.get(f"{url}/api/stories", params={"limit": 1}).json()["items"][0]["id"]
+    api = httpx.get(f"{url}/api/stories/{sid}/coverage").json()
+    assert api == json.loads(run_cli("coverage", str(sid), "--db", db, "--json").stdout)
+    assert sum(o["articles"] for o in api["outlets"]) == api["size"]
+    assert _error(httpx.get(f"{url}/api/stories/999999/coverage"), 404)["code"] == "not_found"

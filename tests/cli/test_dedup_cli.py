@@ -85,3 +85,37 @@ def test_duplicates_limit_and_sort_by_size(db: str) -> None:
     assert [len(g["members"]) for g in top] == sizes[:3]
     assert json.loads(run_cli("duplicates", "--json", "--db", db, "--limit", "2").stdout) == groups[:2]
     assert run_cli("duplicates", "--db", db, "--sort", "nope").returncode == 2
+
+
+def test_story_coverage_against_sql(db: str) -> None:
+    """`marsad coverage`: per-outlet counts, the first publisher, the copies and the outlets that did not
+    cover a story, each checked against SQL written here over the same store."""
+    from marsad.store import open_store
+
+    with open_store(db) as store:
+        rows = store.rows(
+            "SELECT s.story_id, count(*) AS n FROM duplicates d JOIN story_articles s ON s.article_id = d.a"
+            " JOIN story_articles t ON t.article_id = d.b AND t.story_id = s.story_id GROUP BY s.story_id ORDER BY n DESC, s.story_id")
+        assert rows, "the fixture has wire copies inside one story"
+        sid = int(rows[0]["story_id"])
+        members = store.rows("SELECT a.id, coalesce(a.source, '') AS source, a.date, a.day FROM story_articles s"
+                             " JOIN articles a ON a.id = s.article_id WHERE s.story_id = :s", s=sid)
+        pairs = store.rows("SELECT a, b FROM duplicates WHERE a IN (SELECT article_id FROM story_articles WHERE story_id = :s)"
+                           " AND b IN (SELECT article_id FROM story_articles WHERE story_id = :s)", s=sid)
+        days = sorted({m["day"] for m in members if m["day"]})
+        active = store.rows("SELECT coalesce(source, '') AS source, count(DISTINCT day) AS n FROM articles"
+                            " WHERE day IN :d GROUP BY coalesce(source, '')", d=days)
+    data = json.loads(run_cli("coverage", str(sid), "--db", db, "--json").stdout)
+    per_outlet: dict[str, int] = {}
+    for m in members:
+        per_outlet[m["source"]] = per_outlet.get(m["source"], 0) + 1
+    assert {o["source"]: o["articles"] for o in data["outlets"]} == per_outlet
+    dated = sorted((m["date"], m["id"]) for m in members if m["date"])
+    assert data["first"]["id"] == dated[0][1]
+    assert {(min(p["a"], p["b"]), max(p["a"], p["b"])) for p in pairs} == {
+        (min(c["copy"], c["of"]), max(c["copy"], c["of"])) for c in data["copies"]}
+    when = {m["id"]: (m["date"] or "", m["id"]) for m in members}
+    assert all(when[c["of"]] <= when[c["copy"]] for c in data["copies"])
+    regular = {r["source"] for r in active if int(r["n"]) == len(days) and r["source"]}
+    assert {m["source"] for m in data["missing"]} == regular - set(per_outlet)
+    assert run_cli("coverage", "999999", "--db", db).returncode == 2

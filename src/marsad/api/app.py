@@ -121,6 +121,13 @@ def add_api(app: FastAPI, ctx: Context) -> None:
             raise ApiError(422, "invalid_request", f"give 1 to {MAX_ATTENTION_SERIES} queries")
         return json_read(request, queries.attention(ctx.store(), ctx.engine(), q))
 
+    @app.get("/api/stories/{story_id}/coverage", tags=["stories"], summary="Who covered a story, who was first, who copied whom")
+    def api_story_coverage(request: Request, story_id: StoryId) -> Response:
+        data = queries.story_coverage(ctx.store(), story_id)
+        if data is None:
+            raise ApiError(404, "not_found", f"no story with id {story_id}")
+        return json_read(request, data)
+
     @app.get("/api/brief", tags=["stories"], summary="One day's largest stories and rising entities")
     def api_brief(
         request: Request,

@@ -149,7 +149,36 @@ def brief(
         typer.echo("rising: " + "، ".join(f"{r['name']} ({r['articles']}, ×{r['score']})" for r in data["rising"]))
 
 
+def coverage(
+    story_id: Annotated[int, typer.Argument(help="Story id (from `marsad stories`).")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Who covered a story: articles per outlet, who was first, who republished whom, who did not cover it."""
+    from marsad.ingest.outlets import outlet_name
+    from marsad.queries import story_coverage
+
+    with open_db(db) as store:
+        data = story_coverage(store, story_id)
+    if data is None:
+        raise InputError(f"no story with id {story_id}")
+    if as_json:
+        print_json(data)
+        return
+    typer.echo(f"{data['title'] or '(untitled)'}  ({data['size']} articles, {', '.join(data['days'])})")
+    if data["first"]:
+        typer.echo(f"first: {outlet_name(data['first']['source'])} at {data['first']['date']}")
+    for o in data["outlets"]:
+        typer.echo(f"  {o['articles']:>4}  {o['name'] or '-'}  from {o['first'] or '?'}")
+    for c in data["copies"]:
+        credit = f" (credits {', '.join(c['credits'])})" if c["credits"] else ""
+        typer.echo(f"  copy: {c['copy']} ({outlet_name(c['copy_source'])}) of {c['of']} ({outlet_name(c['of_source'])}),"
+                   f" {c['kind']} {c['score']}{credit}")
+    if data["missing"]:
+        typer.echo("did not cover it: " + "، ".join(m["name"] for m in data["missing"]))
+
+
 def register(app: typer.Typer) -> None:
     """Add this module's verbs to the command line."""
-    for verb in (duplicates, similarity, stories, related, brief):
+    for verb in (duplicates, similarity, stories, related, brief, coverage):
         app.command()(verb)

@@ -110,6 +110,14 @@ class SqlReadModel(SqlBase):
         return {str(r["day"]): int(r["n"]) for r in self.rows(
             "SELECT day, count(*) AS n FROM articles WHERE day IS NOT NULL GROUP BY day ORDER BY day{C}")}
 
+    def source_day_counts(self, days: Sequence[str]) -> dict[tuple[str, str], int]:
+        """Return (source, day) → stored articles of that outlet published that day, for the given days."""
+        if not days:
+            return {}
+        return {(str(r["source"]), str(r["day"])): int(r["n"]) for r in self.rows(
+            "SELECT coalesce(source, '') AS source, day, count(*) AS n FROM articles WHERE day IN :days"
+            " GROUP BY coalesce(source, ''), day", days=sorted(set(days)))}
+
     def entity_day_counts(self, days: Sequence[str]) -> dict[tuple[str, str], int]:
         """Return (entity id, day) → articles of that day mentioning the entity, for the given days."""
         if not days:
