@@ -250,7 +250,8 @@ def register(app: FastAPI, ctx: Context) -> None:
         by_source: dict[str, list[dict[str, Any]]] = {}
         for a in data["articles"]:
             by_source.setdefault(a.get("source") or "", []).append(a)
-        view = {"story": data, "by_source": by_source, "title": data.get("title") or "قصة"}
+        view = {"story": data, "by_source": by_source, "title": data.get("title") or "قصة",
+                "coverage": queries.story_coverage(ctx.store(), story_id)}
         return render(request, "story.html", view, False)
 
     @app.get("/stories/{story_id}.json", include_in_schema=False)
