@@ -357,18 +357,27 @@ def brief(store: Store, day: str | None = None) -> dict[str, Any]:
 #: Tags and latest articles a digest lists.
 DIGEST_TAGS = 15
 DIGEST_LATEST = 10
+#: Stories of the latest day and most mentioned entities a digest lists.
+DIGEST_STORIES = 5
+DIGEST_ENTITIES = 10
 
 
 def digest(store: Store) -> dict[str, Any]:
-    """Return a short digest: counts, sources, most used tags, and the latest articles (newest first)."""
+    """Return a short digest: counts, the latest day's largest stories, the most mentioned entities,
+    sources, most used tags, and the latest articles (newest first, by publication time)."""
     from collections import Counter
 
     tags: Counter[str] = Counter()
     for art in store.iter_articles():
         tags.update(art.get("tags", []))
+    today = brief(store)
     return {
         "counts": store.counts(),
-        "sources": [{"source": s, "articles": n} for s, n in store.sources()],
+        "day": today["day"],
+        "stories": today["stories"][:DIGEST_STORIES],
+        "entities": [{k: e[k] for k in ("id", "type", "name", "mentions", "article_count")}
+                     for e in store.entities(limit=DIGEST_ENTITIES)],
+        "sources": [{"source": s, "name": outlet_name(s), "articles": n} for s, n in store.sources()],
         "top_tags": [{"tag": t, "articles": n} for t, n in tags.most_common(DIGEST_TAGS)],
         "latest": [{k: v for k, v in r.items() if k != "tags"} for r in store.recent_articles(DIGEST_LATEST)],
     }

@@ -45,3 +45,24 @@ def test_brief_of_a_day(tmp_path: Path) -> None:
                            " WHERE m.entity_id = :i AND a.day = :d", i=r["id"], d=data["day"])[0]["n"]
             assert r["articles"] == n and r["score"] >= RISING_SCORE
         assert brief(store, "1999-01-01")["day"] == days[-1]
+
+
+def test_digest_has_day_stories_entities_and_dated_latest(tmp_path: Path) -> None:
+    """`marsad digest --json`: the latest day's stories, the most mentioned entities, outlets by name,
+    and the latest articles newest first by publication time (checked by SQL here)."""
+    import json
+
+    from tests.conftest import run_cli
+
+    db = build_store(tmp_path)
+    data = json.loads(run_cli("digest", "--db", str(db), "--json").stdout)
+    with SQLiteStore(db) as store:
+        last_day = store.rows("SELECT max(day) AS d FROM articles")[0]["d"]
+        top = store.rows("SELECT entity_id, count(*) AS n FROM mentions GROUP BY entity_id ORDER BY n DESC LIMIT 1")[0]
+    assert data["day"] == last_day and data["stories"]
+    assert data["entities"][0]["id"] == top["entity_id"] and data["entities"][0]["mentions"] == top["n"]
+    dates = [a["date"] or "" for a in data["latest"]]
+    assert dates == sorted(dates, reverse=True)
+    assert any(s["name"] == "سبق" for s in data["sources"])
+    human = run_cli("digest", "--db", str(db)).stdout
+    assert last_day in human and "سبق" in human

@@ -11,6 +11,7 @@ import typer
 from marsad.cli.app import DbOption, JsonOption, db_location, open_db, print_json
 from marsad.errors import InputError
 from marsad.ingest.files import expand_paths
+from marsad.ingest.outlets import outlet_name
 from marsad.models import RawDocument, Rejection
 from marsad.pipeline import ingest_paths, process
 from marsad.settings import SETTINGS, Settings, load_settings
@@ -168,14 +169,19 @@ def digest(db: DbOption = None, as_json: JsonOption = False) -> None:
     counts = data["counts"]
     console = Console()
     console.print(f"[bold]مرصد Marsad[/bold] — {counts['articles']} articles from {counts['pages']} pages, {counts['rejections']} rejections")
+    if data["day"]:
+        console.print(f"[bold]{data['day']}[/bold]: " + " · ".join(
+            f"{s['title'] or '(untitled)'} ({s.get('day_count', s['size'])})" for s in data["stories"]))
+    if data["entities"]:
+        console.print("entities: " + "، ".join(f"{e['name']} ({e['article_count']})" for e in data["entities"]))
     table = Table("source", "articles")
     for row in data["sources"][:15]:
-        table.add_row(row["source"] or "(unknown)", str(row["articles"]))
+        table.add_row(row["name"] or "(unknown)", str(row["articles"]))
     console.print(table)
     if data["top_tags"]:
         console.print("tags: " + "، ".join(f"{t['tag']} ({t['articles']})" for t in data["top_tags"]))
     for r in data["latest"]:
-        console.print(f"  {r['id']:>6}  {(r['day'] or ''):10}  {(r['source'] or '-'):12} {r['title'] or '(untitled)'}")
+        console.print(f"  {r['id']:>6}  {(r['date'] or '')[:16]:16}  {outlet_name(r['source']) or '-'}  {r['title'] or '(untitled)'}")
 
 
 def sources(
