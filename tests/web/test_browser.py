@@ -91,19 +91,32 @@ def test_home_article_search(page: object, base: str) -> None:
     pg.screenshot(path=str(SHOTS / "original.png"), full_page=False)  # type: ignore[attr-defined]
 
 
-def _chart_drawn(pg: object) -> int:
-    """Wait for Chart.js to draw the entity timeline; return how many canvas pixels are painted."""
+def _chart_drawn(pg: object, chart: str = "timeline-chart") -> int:
+    """Wait for Chart.js to draw a chart (the entity timeline by default); return how many canvas pixels are painted."""
     pg.wait_for_function(  # type: ignore[attr-defined]
-        "() => { const c = document.getElementById('timeline-chart');"
+        f"() => {{ const c = document.getElementById('{chart}');"
         " return !!(c && window.Chart && window.Chart.getChart(c) && c.dataset.drawn === '1'); }",
         timeout=10_000,
     )
     painted: int = pg.evaluate(  # type: ignore[attr-defined]
-        "() => { const c = document.getElementById('timeline-chart'); const d = c.getContext('2d')"
+        f"() => {{ const c = document.getElementById('{chart}'); const d = c.getContext('2d')"
         ".getImageData(0, 0, c.width, c.height).data; let n = 0;"
         " for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return n; }"
     )
     return painted
+
+
+def test_attention_chart_compares_queries(page: object, base: str) -> None:
+    """The attention page draws one bar series per query in Chromium, with a legend; screenshot kept."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    pg = page
+    pg.goto(base + "/attention?q=إيران&q=السعودية")  # type: ignore[attr-defined]
+    assert pg.evaluate("getComputedStyle(document.body).direction") == "rtl"  # type: ignore[attr-defined]
+    assert _chart_drawn(pg, "attention-chart") > 100
+    series = pg.evaluate("() => window.Chart.getChart(document.getElementById('attention-chart')).data.datasets.length")  # type: ignore[attr-defined]
+    assert series == 2
+    assert pg.locator(".attention-table tbody tr").count() >= 1  # type: ignore[attr-defined]
+    pg.screenshot(path=str(SHOTS / "attention.png"), full_page=False)  # type: ignore[attr-defined]
 
 
 def test_story_article_entity_search(page: object, base: str) -> None:

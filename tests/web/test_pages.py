@@ -284,3 +284,16 @@ def test_home_moves_between_days(http: httpx.Client) -> None:
     page = http.get("/", params={"day": latest["day"]})
     assert page.status_code == 200 and 'class="day-nav"' in page.text
     assert http.get("/", params={"day": "not-a-day"}).status_code == 422
+
+
+def test_attention_page_and_its_json_twin(http: httpx.Client) -> None:
+    """/attention compares queries per day: a chart with one series per query, the numbers as a table,
+    and the same data as JSON."""
+    params = [("q", "إيران"), ("q", "السعودية")]
+    data = http.get("/attention.json", params=params).json()
+    assert data["q"] == ["إيران", "السعودية"] and len(data["series"]) == 2
+    assert all(len(s["points"]) == len(data["days"]) for s in data["series"])
+    assert sum(p["count"] for p in data["series"][0]["points"]) > 0
+    page = http.get("/attention", params=params)
+    assert page.status_code == 200 and 'id="attention-chart"' in page.text and "إيران" in page.text
+    assert http.get("/attention").status_code == 200  # the empty form

@@ -48,6 +48,8 @@ def arabic_day(day: str | None) -> str:
         return day[:10]
 
 
+#: Queries compared on one attention page.
+ATTENTION_SERIES = 4
 #: A day in a query string.
 Day = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$")]
 
@@ -239,6 +241,27 @@ def register(app: FastAPI, ctx: Context) -> None:
         offset: Annotated[int, Query(ge=0, le=10000)] = 0,
     ) -> Response:
         return search_page(request, q, sort, offset, False)
+
+    def attention_page(request: Request, q: list[str], suffix: bool) -> Response:
+        as_json = wants_json(request, suffix)
+        terms = [t for t in q if t.strip()][:ATTENTION_SERIES]
+        data: dict[str, Any] = {"q": terms, **(queries.attention(ctx.store(), ctx.engine(), terms) if terms else
+                                                {"days": [], "series": []})}
+        if as_json:
+            return render(request, "", data, True)
+        data["title"] = "الاهتمام: " + "، ".join(terms) if terms else "الاهتمام"
+        data["terms"], data["q"] = terms, ""  # ``q`` is the header's search box
+        data["chart"] = {"labels": [arabic_day(d) for d in data["days"]],
+                         "series": [{"label": s["query"], "values": [p["count"] for p in s["points"]]} for s in data["series"]]}
+        return render(request, "attention.html", data, False)
+
+    @app.get("/attention.json", include_in_schema=False)
+    def attention_json(request: Request, q: Annotated[list[str], Query(max_length=2000)] = []) -> Response:  # noqa: B006
+        return attention_page(request, q, True)
+
+    @app.get("/attention", include_in_schema=False)
+    def attention(request: Request, q: Annotated[list[str], Query(max_length=2000)] = []) -> Response:  # noqa: B006
+        return attention_page(request, q, False)
 
     def story_page(request: Request, story_id: int, suffix: bool) -> Response:
         as_json = wants_json(request, suffix)

@@ -26,16 +26,21 @@
     try { spec = JSON.parse(el.getAttribute("data-chart") || "{}"); } catch (e) { return; }
     var font = getComputedStyle(document.body).getPropertyValue("--head") || "sans-serif";
     window.Chart.defaults.font.family = font;
+    // One series ({"values", "label"}) or several side by side ({"series": [{"label", "values"}]}).
+    var colours = ["#1f6f5c", "#b5651d", "#3b5b92", "#8e3b5b", "#6b6b2a", "#2a6b6b", "#5b3b8e", "#8e5b3b"];
+    var series = spec.series || [{ label: spec.label || "", values: spec.values || [] }];
     new window.Chart(el, {
       type: "bar",
       data: {
         labels: spec.labels || [],
-        datasets: [{ label: spec.label || "", data: spec.values || [], backgroundColor: "#1f6f5c", maxBarThickness: 28 }]
+        datasets: series.map(function (s, i) {
+          return { label: s.label || "", data: s.values || [], backgroundColor: colours[i % colours.length], maxBarThickness: 28 };
+        })
       },
       options: {
         animation: false,
         maintainAspectRatio: false,
-        plugins: { legend: { display: false }, tooltip: { rtl: true } },
+        plugins: { legend: { display: series.length > 1, rtl: true }, tooltip: { rtl: true } },
         scales: { x: { reverse: true }, y: { position: "right", beginAtZero: true, ticks: { precision: 0 } } }
       }
     });
