@@ -301,29 +301,52 @@ def attention(store: Store, engine: SearchEngine, terms: list[str]) -> dict[str,
     return {"days": days, "series": series}
 
 
-#: Days before a brief's day that form its baseline, the score above which an entity is rising,
-#: the fewest articles that day for it to count, and the stories and entities a brief lists.
-#: 7 days: a week evens out the weekly rhythm of the press (Friday editions are thin); 3.0 is the
-#: usual "three standard deviations" of a Poisson count; 3 articles keeps one-off names out.
+#: Days before a brief's day that form its baseline; the score and the ratio above which an
+#: entity is rising; the fewest articles that day for it to count; the stories and entities a
+#: brief lists. 7 days: a week evens out the weekly rhythm of the press (Friday editions are thin).
+#: 3.0: the usual "three standard deviations". Ratio 2: news counts vary more than a Poisson
+#: count does (on the shared days the daily share of a word as common as المملكة moves by ±20%,
+#: which is 5 standard deviations at 300 articles), so a rise must also double the expected count.
+#: 3 articles keeps one-off names out.
 BASELINE_DAYS = 7
 RISING_SCORE = 3.0
+RISING_RATIO = 2.0
 RISING_MIN_ARTICLES = 3
 BRIEF_STORIES = 20
 BRIEF_ENTITIES = 15
 
 
-def spike_score(today: int, before: Sequence[int]) -> float:
-    """Return how far ``today``'s count stands above its baseline, in Poisson standard deviations:
-    (today − λ) / √λ with λ the mean of the earlier days, smoothed by one article so that a name
-    never seen before scores by how much it appears, not infinitely."""
-    rate = (sum(before) + 1) / (len(before) + 1)
+def expected_count(before: Sequence[int], before_totals: Sequence[int] | None = None, total: int | None = None) -> float:
+    """Return the count expected today from the days before: their mean, or, when the day totals are
+    given, today's total times the share the earlier days gave (a busy day is not a rise). One
+    article of smoothing keeps a name never seen before finite."""
+    if before_totals is not None and total is not None and sum(before_totals) > 0:
+        return max((sum(before) + 1) / (sum(before_totals) + 1) * total, 1 / (len(before) + 1))
+    return (sum(before) + 1) / (len(before) + 1)
+
+
+def spike_score(today: int, before: Sequence[int], before_totals: Sequence[int] | None = None,
+                total: int | None = None) -> float:
+    """Return how far ``today``'s count stands above the expected count, in Poisson standard
+    deviations: (today − λ) / √λ with λ from ``expected_count``."""
+    rate = expected_count(before, before_totals, total)
     return (today - rate) / math.sqrt(rate)
+
+
+def is_rising(today: int, before: Sequence[int], before_totals: Sequence[int] | None = None,
+              total: int | None = None) -> bool:
+    """Return whether a count is a rise: enough articles, ``RISING_SCORE`` deviations and ``RISING_RATIO``
+    times the expected count."""
+    rate = expected_count(before, before_totals, total)
+    return (today >= RISING_MIN_ARTICLES and spike_score(today, before, before_totals, total) >= RISING_SCORE
+            and today >= RISING_RATIO * rate)
 
 
 def brief(store: Store, day: str | None = None) -> dict[str, Any]:
     """Return the brief of one day (the latest by default): its largest stories, the entities rising
     against the days before (``spike_score``), and the neighbouring days to move to."""
-    days = sorted(store.day_counts())
+    totals = store.day_counts()
+    days = sorted(totals)
     if not days:
         return {"day": None, "days": [], "previous_day": None, "next_day": None, "stories": [], "rising": []}
     day = day if day in days else days[-1]
@@ -334,10 +357,11 @@ def brief(store: Store, day: str | None = None) -> dict[str, Any]:
     for entity_id in {e for e, d in counts if d == day}:
         today = counts[(entity_id, day)]
         before = [counts.get((entity_id, d), 0) for d in window]
-        score = spike_score(today, before)
-        if today >= RISING_MIN_ARTICLES and score >= RISING_SCORE:
-            rising.append({"id": entity_id, "articles": today, "baseline": round(sum(before) / max(len(before), 1), 2),
-                           "score": round(score, 2)})
+        before_totals = [totals[d] for d in window]
+        if is_rising(today, before, before_totals, totals[day]):
+            rising.append({"id": entity_id, "articles": today,
+                           "expected": round(expected_count(before, before_totals, totals[day]), 2),
+                           "score": round(spike_score(today, before, before_totals, totals[day]), 2)})
     rising.sort(key=lambda r: (-r["score"], r["id"]))
     rising = rising[:BRIEF_ENTITIES]
     names = store.entity_names([r["id"] for r in rising])

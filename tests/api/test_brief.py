@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from marsad.queries import RISING_SCORE, brief, spike_score
+from marsad.queries import RISING_SCORE, brief, is_rising, spike_score
 from marsad.store import SQLiteStore
 from tests.api.live import build_store
 
@@ -22,6 +22,28 @@ def test_spike_score_finds_the_change_point(series: list[int], change: int) -> N
     scores = [spike_score(series[i], series[max(0, i - 7) : i]) for i in range(len(series))]
     first = next(i for i, s in enumerate(scores) if s >= RISING_SCORE and i > 0)
     assert first == change
+
+
+def test_real_series_busy_days_are_not_rises_and_a_real_rise_is_found(shared_dir: Path) -> None:
+    """On the 12 shared SaudiNewsNet days (counted here from the files): a word as common as المملكة
+    or الرياض follows the day's volume and is never rising once the day totals are used; the same
+    real series with its count doubled from day 8 on is rising on day 8."""
+    import json
+    import zipfile
+
+    totals: list[int] = []
+    counts: dict[str, list[int]] = {"المملكة": [], "الرياض": []}
+    for z in sorted((shared_dir / "corpora" / "saudinewsnet").glob("*.zip")):
+        with zipfile.ZipFile(z) as f:
+            arts = json.loads(f.read(f.namelist()[0]))
+        totals.append(len(arts))
+        for word, series in counts.items():
+            series.append(sum(word in f"{a.get('title', '')} {a.get('content', '')}" for a in arts))
+    assert len(totals) == 12
+    for series in counts.values():
+        assert not any(is_rising(series[i], series[i - 7 : i], totals[i - 7 : i], totals[i]) for i in range(7, 12))
+        raised = [n * 2 + 10 if i >= 8 else n for i, n in enumerate(series)]
+        assert is_rising(raised[8], raised[1:8], totals[1:8], totals[8])
 
 
 def test_spike_score_is_quiet_on_a_steady_series() -> None:
