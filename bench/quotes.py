@@ -80,10 +80,28 @@ def score(articles: list[dict[str, Any]], gold: list[dict[str, Any]], extract: A
             "recall": found / max(len(gold), 1), "statements_found": found_any / max(len(gold), 1)}
 
 
+def _read(name: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in (DATA / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def agreement(first: list[dict[str, Any]], second: list[dict[str, Any]]) -> tuple[int, int, int]:
+    """Return (statements both judges list with the same start and speaker, first's count, second's
+    count) over the articles the second judge judged."""
+    urls = {g["url"] for g in second}
+    a = [g for g in first if g["url"] in urls]
+    both = sum(any(x["url"] == y["url"] and same_start(x["quote_start"], y["quote_start"])
+                   and same_speaker(x["speaker"], y["speaker"]) for y in second) for x in a)
+    return both, len(a), len(second)
+
+
 def main() -> None:
     """Score Marsad's extractor and the baseline on the gold set."""
     articles = json.loads((DATA / "articles.json").read_text(encoding="utf-8"))
-    gold = [json.loads(line) for line in (DATA / "gold.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+    gold = _read("gold.jsonl")
+    if (DATA / "gold_second.jsonl").exists():
+        both, n1, n2 = agreement(gold, _read("gold_second.jsonl"))
+        print(f"second judging ({len({g['url'] for g in _read('gold_second.jsonl')})} articles with statements): {both} in"
+              f" common of {n1} (first) and {n2} (second); agreement F1 {2 * both / max(n1 + n2, 1):.3f}")
     print(f"{len(articles)} articles, {len(gold)} judged statements")
     print(f"{'extractor':10} {'predicted':>9} {'precision':>9} {'recall':>7} {'statements found':>17}")
     for name, fn in (("marsad", extract_quotes), ("baseline", baseline)):
