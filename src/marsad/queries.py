@@ -277,6 +277,10 @@ def sources(store: Store) -> list[dict[str, Any]]:
     return out
 
 
+#: Queries one attention view compares (each is a search).
+ATTENTION_SERIES = 8
+
+
 def attention(store: Store, engine: SearchEngine, terms: list[str]) -> dict[str, Any]:
     """Return, for each query, the matching articles per publication day and their share of that
     day's stored articles: ``{"days", "series": [{"query", "total", "points": [{"day", "count", "share"}]}]}``.

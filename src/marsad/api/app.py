@@ -78,10 +78,6 @@ class IngestBody(BaseModel):
         return self
 
 
-#: Series one attention request may compare (each is a search).
-MAX_ATTENTION_SERIES = 8
-
-
 def add_api(app: FastAPI, ctx: Context) -> None:
     """Add the /api routes to ``app``, over the context's store and search index."""
     @app.get("/api/articles", tags=["articles"], summary="List articles, newest first")
@@ -117,8 +113,8 @@ def add_api(app: FastAPI, ctx: Context) -> None:
         request: Request,
         q: Annotated[list[str], Query(max_length=2000, description="One or more queries (repeat q).")],
     ) -> Response:
-        if not 1 <= len(q) <= MAX_ATTENTION_SERIES:
-            raise ApiError(422, "invalid_request", f"give 1 to {MAX_ATTENTION_SERIES} queries")
+        if not 1 <= len(q) <= queries.ATTENTION_SERIES:
+            raise ApiError(422, "invalid_request", f"give 1 to {queries.ATTENTION_SERIES} queries")
         return json_read(request, queries.attention(ctx.store(), ctx.engine(), q))
 
     @app.get("/api/stories/{story_id}/coverage", tags=["stories"], summary="Who covered a story, who was first, who copied whom")

@@ -38,8 +38,8 @@ MAX_DICT_WORDS = 6
 #: in one vowel too often (كيم/كريم are different people).
 FUZZY_MIN_LETTERS = 4
 _LONG_VOWELS = frozenset("اوي")
-# Folded بن، ابن، بنت، آل: the word after one is a father's or family name, not the person's surname.
-_NASAB_KEYS = frozenset({"بن", "ابن", "بنت", "ال"})
+#: Folded بن، ابن، بنت، آل: the word after one is a father's or family name, not the person's surname.
+NASAB = frozenset({"بن", "ابن", "بنت", "ال"})
 _SENTENCE_END = frozenset({".", "!", "?", "؟", "…"})
 #: Characters of one article tagged for entities. The longest of SaudiNewsNet's 20,329 articles has
 #: 33,687; a "page" of megabytes is a dump, not an article, and tagging all of it would cost minutes
@@ -400,7 +400,7 @@ def link(mentions: list[Detected]) -> list[Entity]:
     # Surname / first-name coreference: a one-word person group joins the unique longer name it ends or starts.
     names = {k: g for k, g in groups.items() if len(k.split()) > 1 and _vote(g) == "PER"}
     for key in [k for k, g in groups.items() if len(k.split()) == 1 and not g[0].entity_id]:
-        owners = [n for n in names if key == n.split()[0] or (key == n.split()[-1] and n.split()[-2] not in _NASAB_KEYS)]
+        owners = [n for n in names if key == n.split()[0] or (key == n.split()[-1] and n.split()[-2] not in NASAB)]
         if len(owners) == 1 and _vote(groups[key] + names[owners[0]]) == "PER":
             names[owners[0]].extend(groups.pop(key))
     # Narrow fuzzy rule between remaining one-word keys (بوتن ↔ بوتين), into the larger group.

@@ -24,6 +24,10 @@ from marsad.text.normalize import normalize_text
 MAX_TITLE_WORDS = 4
 #: Words looked at before a mention for a title it does not include (خادم الحرمين الشريفين الملك = 4).
 TITLE_LOOKBACK_WORDS = 6
+#: Longest formula after a name, in words (صلى الله عليه وسلم is 4).
+MAX_FORMULA_WORDS = 4
+#: Characters read back for those words: six long words and their spaces.
+TITLE_LOOKBACK_CHARS = 120
 #: Shortest name kept, in letters: two-letter names exist (لي، يو) but one letter is an initial.
 MIN_NAME_LETTERS = 2
 _WORD = re.compile(r"\S+")
@@ -144,7 +148,7 @@ def trailing_title(words: list[str]) -> int:
 def trailing_formula(words: list[str]) -> int:
     """Return how many trailing words are a formula (رحمه الله، حفظه الله) said after a name."""
     table = stoplist()
-    for n in range(min(4, len(words) - 1), 0, -1):
+    for n in range(min(MAX_FORMULA_WORDS, len(words) - 1), 0, -1):
         entry = table.get(phrase_key(" ".join(words[-n:])))
         if entry is not None and entry.kind == "formula":
             return n
@@ -174,7 +178,7 @@ def is_common_misc(text: str) -> bool:
 
 def title_before(page_text: str, start: int) -> str | None:
     """Return the titles written just before a mention (خادم الحرمين الشريفين الملك سلمان), if any."""
-    before = page_text[max(0, start - 120) : start]
+    before = page_text[max(0, start - TITLE_LOOKBACK_CHARS) : start]
     words = before.split()[-TITLE_LOOKBACK_WORDS:]
     if not words or not before[-1:].isspace():
         return None

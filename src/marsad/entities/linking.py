@@ -30,17 +30,16 @@ from __future__ import annotations
 
 from collections import Counter
 
-from marsad.entities.canonical import TYPE_PRIORITY, gazetteer_types
+from marsad.entities.canonical import NASAB, TYPE_PRIORITY, gazetteer_types
 from marsad.models import ENTITY_TYPES, Mention, Page
 from marsad.ports import EntityDictionary
+from marsad.text.clitics import MIN_STEM_LETTERS
 from marsad.text.fold import fold_key
 
 #: What ``lookup`` returns for a mention that names no one entity (a lone common first name).
 AMBIGUOUS = ""
 #: Ids whose type the dictionaries fix (a country is a place whatever the tagger says).
 FIXED_TYPE_PREFIXES = ("iso3166:", "kb:")
-#: Words that link a person's name to a father's (بن، ابن، بنت) or a family (آل).
-NASAB = frozenset({"بن", "ابن", "بنت", "ال"})
 
 
 def _words(name: str) -> list[str]:
@@ -140,7 +139,7 @@ def lookup(dictionary: EntityDictionary, local_id: str, typ: str, name: str, tit
         return None
     if len(words) == 1:
         # الفيفا = فيفا: a place's or organisation's name with or without the article.
-        other_key = key[2:] if key.startswith("ال") and len(key) > 4 else "ال" + key
+        other_key = key[2:] if key.startswith("ال") and len(key) > len("ال") + MIN_STEM_LETTERS else "ال" + key
         ids = _single(dictionary.alias_entities(other_key, typ, "name"))
         if ids:
             return ids.pop()

@@ -34,6 +34,8 @@ COMPLEMENTIZERS = frozenset({"ان", "انه", "انها", "انهم", "بان",
 MAX_SPEAKER_WORDS = 12
 _TOKEN = re.compile(r"[«»\"“”:]|[^\s«»\"“”:،.؟!]+")
 _SENTENCE = re.compile(r"[^.!؟?\n]+[.!؟?]?")
+#: Where or when a statement was made, after the speaker («في بيان», «أمس», «لـ"الشرق الأوسط"»).
+_WHERE = re.compile(r"\s+(?:في|خلال|اليوم|أمس|امس|لـ?|ل)(?:\s|$)")
 
 
 @dataclass(slots=True)
@@ -99,7 +101,7 @@ def extract_quotes(text: str, mentions: Sequence[Mention] = (), base: int = 0) -
                 s0, s1 = toks[i + 1][1], toks[j - 1][2]
                 speaker = text[s0:s1]
                 # «في بيان», «لـ"الشرق الأوسط"»: where it was said, not who said it.
-                speaker = re.split(r"\s+(?:في|خلال|اليوم|أمس|امس|لـ?|ل)(?:\s|$)", speaker)[0].strip() or speaker
+                speaker = _WHERE.split(speaker)[0].strip() or speaker
                 s1 = s0 + len(speaker)
                 quote = _quote(text, toks, j, speaker, base + s0, base + s1,
                                _speaker_entity(base + s0, base + s1, mentions), word, sent.end(), base)

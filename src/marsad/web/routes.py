@@ -48,8 +48,8 @@ def arabic_day(day: str | None) -> str:
         return day[:10]
 
 
-#: Queries compared on one attention page.
-ATTENTION_SERIES = 4
+#: Query boxes on the attention page (and the queries it compares).
+ATTENTION_BOXES = 4
 #: A day in a query string.
 Day = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$")]
 
@@ -244,13 +244,14 @@ def register(app: FastAPI, ctx: Context) -> None:
 
     def attention_page(request: Request, q: list[str], suffix: bool) -> Response:
         as_json = wants_json(request, suffix)
-        terms = [t for t in q if t.strip()][:ATTENTION_SERIES]
+        terms = [t for t in q if t.strip()][:ATTENTION_BOXES]
         data: dict[str, Any] = {"q": terms, **(queries.attention(ctx.store(), ctx.engine(), terms) if terms else
                                                 {"days": [], "series": []})}
         if as_json:
             return render(request, "", data, True)
         data["title"] = "الاهتمام: " + "، ".join(terms) if terms else "الاهتمام"
         data["terms"], data["q"] = terms, ""  # ``q`` is the header's search box
+        data["boxes"] = ATTENTION_BOXES
         data["chart"] = {"labels": [arabic_day(d) for d in data["days"]],
                          "series": [{"label": s["query"], "values": [p["count"] for p in s["points"]]} for s in data["series"]]}
         return render(request, "attention.html", data, False)
