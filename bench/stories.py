@@ -16,25 +16,32 @@ from __future__ import annotations
 
 import argparse
 import resource
+import sqlite3
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
+sys.path.insert(0, str(ROOT / "scripts"))
+
 from baseline import stories_v2  # noqa: E402
-from storydata import BATCH, CORPUS, GOLD, SPLITS, article_ids, base_store, copy_store, url_ids  # noqa: E402
+from fit_story_model import choose_c, first_days, fit_model, judged_matrix  # noqa: E402
+from storydata import BATCH, CORPUS, CV_FOLDS, GOLD, SPLITS, article_ids, base_store, copy_store, url_ids  # noqa: E402
 
 from marsad.dedup.near import dedup_articles  # noqa: E402
 from marsad.pipeline import ingest_paths  # noqa: E402
 from marsad.settings import load_settings  # noqa: E402
 from marsad.store import SQLiteStore  # noqa: E402
 from marsad.stories.cluster import cluster_articles  # noqa: E402
-from marsad.stories.evaluate import load_groups, load_pairs, report  # noqa: E402
+from marsad.stories.evaluate import GoldGroup, GoldPair, load_groups, load_pairs, report  # noqa: E402
 
-ALGORITHMS: dict[str, Any] = {"previous (v2)": stories_v2.cluster_articles, "today (v3)": cluster_articles}
+ALGORITHMS: dict[str, Any] = {"previous (v2)": stories_v2.cluster_articles, "today (v4)": cluster_articles}
 
 
 def run(base: Path, work: Path, name: str, cluster: Any) -> tuple[SQLiteStore, list[tuple[int, float, float]]]:
@@ -91,6 +98,64 @@ def compare(split: str, work: Path) -> None:
               f"template instances merged with another: {rep['templates_merged'] or 'none'}")
 
 
+def _days_by_url(db: Path) -> dict[str, str]:
+    with sqlite3.connect(db) as conn:
+        return {u: d for u, d in conn.execute("SELECT url, day FROM articles") if u and d}
+
+
+def _tag(fold: int, pairs: list[GoldPair], groups: list[GoldGroup], story: dict[str, int]) -> tuple[
+        list[GoldPair], list[GoldGroup], dict[str, str]]:
+    """Prefix URLs and story ids with the fold, so that folds clustered apart pool into one report."""
+    t = f"{fold}|"
+    return ([replace(p, url1=t + p.url1, url2=t + p.url2) for p in pairs],
+            [replace(g, urls=tuple(t + u for u in g.urls)) for g in groups],
+            {t + u: f"{t}{s}" for u, s in story.items()})
+
+
+def cross_validate(work: Path) -> None:
+    """Refit the pair model without each fold's days, cluster the fold's split with it, pool the figures."""
+    days = first_days()
+    x_all, kept = judged_matrix(work, ("dev", "heldout"))
+    grades = np.asarray([p.grade for p in kept])
+    folds_of = np.asarray([days[p.pair_id] for p in kept])
+    pooled: dict[str, tuple[list[GoldPair], list[GoldGroup], dict[str, Any]]] = {}
+    runs: dict[tuple[str, str], dict[str, int]] = {}
+    print(f"cross-validation over {len(CV_FOLDS)} folds of whole days; {len(kept)} judged pairs")
+    for k, fold in enumerate(CV_FOLDS):
+        split = next(s for s, ds in SPLITS.items() if fold[0] in ds)
+        base = base_store(split, work)
+        day_of = _days_by_url(base)
+        train = np.asarray([p.day1 not in fold and p.day2 not in fold for p in kept])
+        c, _ = choose_c(x_all[train], grades[train], folds_of[train], quiet=True)
+        model = fit_model(x_all[train], grades[train], c, {})
+        pairs = [p for p in load_pairs(GOLD / "pairs.jsonl", split) if min(p.day1, p.day2) in fold]
+        groups = [g for g in load_groups(GOLD / "groups.json", split)
+                  if min((day_of.get(u, "9") for u in g.urls), default="9") in fold]
+        print(f"fold {k + 1} ({fold[0]}..{fold[-1]}, {split}): model fitted on {int(train.sum())} pairs (C={c}); "
+              f"tested on {len(pairs)} pairs, {len(groups)} groups")
+        algos: dict[str, tuple[str, Any]] = {
+            "previous (v2)": (split, stories_v2.cluster_articles),
+            "today (v4), fold-fitted": (f"{split}-fold{k + 1}", lambda st, b, m=model: cluster_articles(st, b, m)),
+        }
+        for name, (key, fn) in algos.items():
+            if (name, key) not in runs:
+                store, _ = run(base, work, f"cv-{name}-{key}", fn)
+                runs[(name, key)] = assignment(store)
+                store.close()
+            tp, tg, ts = _tag(k, pairs, groups, runs[(name, key)])
+            acc = pooled.setdefault(name, ([], [], {}))
+            acc[0].extend(tp)
+            acc[1].extend(tg)
+            acc[2].update(ts)
+    print(f"\n{'pooled over folds':22} {'pairs P':>8} {'R':>6} {'F1':>6}  {'B3 P':>6} {'R':>6} {'F1':>6}")
+    for name, (ps, gs, st) in pooled.items():
+        rep = report(ps, gs, st)
+        pw, b3 = rep["pairwise"], rep["bcubed"]
+        print(f"{name:22} {pw['precision']:8.3f} {pw['recall']:6.3f} {pw['f1']:6.3f}  {b3['precision']:6.3f} "
+              f"{b3['recall']:6.3f} {b3['f1']:6.3f}   events > 10% stragglers: {len(rep['events_below_90pct'])}, "
+              f"template instances merged: {len(rep['templates_merged'])}")
+
+
 def curve(work: Path, corpus: Path) -> None:
     """Print today's clustering cost per article as a store grows over all 12 days."""
     path = work / "all-base.db"
@@ -119,10 +184,14 @@ def main() -> None:
     ap.add_argument("--split", default="heldout", choices=sorted(SPLITS))
     ap.add_argument("--corpus", default=str(CORPUS))
     ap.add_argument("--curve", action="store_true", help="Also print the cost curve over all 12 days.")
+    ap.add_argument("--cv", action="store_true", help="Cross-validate over folds of whole days instead of one split.")
     args = ap.parse_args()
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
-    compare(args.split, work)
+    if args.cv:
+        cross_validate(work)
+    else:
+        compare(args.split, work)
     if args.curve:
         curve(work, Path(args.corpus))
 

@@ -26,6 +26,15 @@ SPLITS = {
     "dev": ("2015-07-21", "2015-07-22", "2015-07-23", "2015-07-24", "2015-07-25", "2015-07-26", "2015-07-27"),
     "heldout": ("2015-07-31", "2015-08-01", "2015-08-02", "2015-08-03", "2015-08-04"),
 }
+#: Folds of whole days for ``--cv``: each split cut into two runs of consecutive days, so that no
+#: fold's pairs share an article with the pairs its model was fitted on (pairs spanning two folds
+#: are left out of the fitting of both).
+CV_FOLDS = (
+    ("2015-07-21", "2015-07-22", "2015-07-23"),
+    ("2015-07-24", "2015-07-25", "2015-07-26", "2015-07-27"),
+    ("2015-07-31", "2015-08-01", "2015-08-02"),
+    ("2015-08-03", "2015-08-04"),
+)
 #: Articles per batch when deriving or clustering, as an ingest batch.
 BATCH = 500
 

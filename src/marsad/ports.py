@@ -159,6 +159,15 @@ class DerivedState(Protocol):
     def window_articles(self, since: str) -> list[tuple[int, int]]:
         """Return (article, story) of story members dated at or after ``since``."""
 
+    def add_story_edges(self, edges: Sequence[tuple[int, int, float]]) -> None:
+        """Record the same-story probability of scored article pairs."""
+
+    def story_edges(self, ids: Sequence[int]) -> list[tuple[int, int, float]]:
+        """Return the recorded pair scores with both articles among ``ids``."""
+
+    def drop_empty_story(self, story_id: int) -> None:
+        """Delete a story left without articles."""
+
     def story_members(self, story_id: int) -> list[int]:
         """Return a story's article ids."""
 

@@ -12,8 +12,9 @@ import pytest
 from marsad.pipeline import ingest_paths
 from marsad.settings import load_settings
 from marsad.store import Store, open_store
-from marsad.stories.cluster import Idf, load_members
+from marsad.stories.cluster import load_members
 from marsad.stories.features import ENTITY_PREFIX, entity_overlap, split_terms
+from marsad.stories.idf import Idf
 from marsad.stories.related import related_articles, shared_evidence
 
 DATA = Path(__file__).resolve().parents[1] / "data"

@@ -128,6 +128,27 @@ class SqlDerivedState(SqlBase):
             a=article_id, s=story_id, d=date, x=score,
         )
 
+    def add_story_edges(self, edges: Sequence[tuple[int, int, float]]) -> None:
+        """Record the same-story probability of scored article pairs (kept once per pair, lower id first)."""
+        self.run_many(
+            "INSERT INTO story_edges(a, b, p) VALUES (:a, :b, :p) ON CONFLICT (a, b) DO UPDATE SET p = excluded.p",
+            [{"a": min(a, b), "b": max(a, b), "p": float(p)} for a, b, p in edges if a != b],
+        )
+
+    def story_edges(self, ids: Sequence[int]) -> list[tuple[int, int, float]]:
+        """Return the recorded pair scores with both articles among ``ids``."""
+        wanted = set(ids)
+        out: list[tuple[int, int, float]] = []
+        for chunk in chunks(sorted(wanted)):
+            out.extend((int(a), int(b), float(p)) for a, b, p in self.tuples(
+                "SELECT a, b, p FROM story_edges WHERE a IN :ids", ids=chunk) if int(b) in wanted)
+        return out
+
+    def drop_empty_story(self, story_id: int) -> None:
+        """Delete a story that no article belongs to any more (a no-op for one that has members)."""
+        self.run("DELETE FROM stories WHERE id = :s AND NOT EXISTS"
+                 " (SELECT 1 FROM story_articles WHERE story_id = :s)", s=story_id)
+
     def window_articles(self, since: str) -> list[tuple[int, int]]:
         """Return ``(article_id, story_id)`` of story members dated at or after ``since`` (ISO)."""
         return [(int(r[0]), int(r[1])) for r in self.tuples(

@@ -51,8 +51,15 @@ def _create_votes(ops: Operations) -> None:
     )
 
 
+def _story_edges(ops: Operations, dialect: str) -> None:
+    """Version 3: the story stage keeps the pair scores it computed, for its re-clustering pass (issue 13)."""
+    from marsad.store.schema import story_edges
+
+    story_edges.create(ops.get_bind(), checkfirst=True)
+
+
 #: Schema steps after version 1, in order: ``STEPS[k]`` moves a store from version k+1 to k+2.
-STEPS: tuple[Callable[[Operations, str], None], ...] = (_mention_titles,)
+STEPS: tuple[Callable[[Operations, str], None], ...] = (_mention_titles, _story_edges)
 assert len(STEPS) == SCHEMA_VERSION - 1, "one step per version after the first"
 
 

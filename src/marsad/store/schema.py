@@ -28,7 +28,7 @@ from sqlalchemy.dialects.postgresql import TSVECTOR
 
 #: Version of the unified schema (``marsad_schema`` table). Stores written before it (SQLite
 #: ``user_version`` 1-6, PostgreSQL ``schema_version`` 1-7) are brought to version 1 on open.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 metadata = MetaData()
 
@@ -155,6 +155,14 @@ story_articles = Table(
     Column("score", Float, nullable=False),
     Index("story_articles_story", "story_id"),
     Index("story_articles_date", "date"),
+)
+story_edges = Table(
+    "story_edges", metadata,
+    Column("a", BigInteger, ForeignKey("article_keys.id"), nullable=False),
+    Column("b", BigInteger, ForeignKey("article_keys.id"), nullable=False),
+    Column("p", Float, nullable=False),
+    PrimaryKeyConstraint("a", "b"),
+    Index("story_edges_b", "b"),
 )
 article_terms = Table(
     "article_terms", metadata,

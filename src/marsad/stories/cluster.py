@@ -1,33 +1,30 @@
-"""Online, incremental story clustering (after Miranda et al., 2018, "Multilingual clustering of streaming news").
+"""Incremental story clustering (after Miranda et al., 2018, "Multilingual clustering of streaming news").
 
 Each new article, in date order, is compared with the articles of the last ``WINDOW_DAYS``:
 candidates are its nearest headlines by embedding, the articles sharing one of its rarer entities
 (paraphrases that share the names but little wording) and its recorded near-duplicates. Every
 candidate pair is scored by the pair model (``marsad.stories.score``: headline embedding, term,
-headline and entity overlap, MinHash Jaccard, days apart, and the template signals of
-``marsad.stories.features``). The article joins the story of its best-scoring member at or above
-``JOIN_THRESHOLD``, or starts a story; a second story it matches at ``MERGE_THRESHOLD`` is the
-same story and is merged. After each batch a merge pass looks at pairs of stories that one
-article scored near (``LINK_THRESHOLD``) and merges those whose central members link on average
-at ``MERGE_AVERAGE``.
+headline and entity overlap, MinHash Jaccard, days apart, the rarest shared words, and the
+template signals of ``marsad.stories.features``) and the score is recorded. The article first
+joins the story of its best-scoring member at or above ``JOIN_THRESHOLD`` (so that it has a story
+at once), or starts one. After each batch the re-clustering pass (``marsad.stories.recluster``)
+re-decides the articles of the last day together by average linkage over the recorded scores:
+stories that turn out to be one merge, and a story whose recent members do not hold together splits.
 
-What was measured on the dev days (2015-07-21..27, ``bench/stories.py --split dev``) and not
-kept: combining a story's top three members (damped noisy-or) instead of the best one alone
-(pairwise precision 0.83 against 0.90, at the same recall), a TF-IDF centroid join (Miranda et al.;
-B-cubed precision 0.88 against 0.92, no recall gained), lifting articles that name a story's
-rare "anchor" entity (precision 0.83), and halving the score of headlines naming different
-entities (precision 0.87). The merge pass at 0.6 changed nothing on those days and 0.5 cost
-precision (0.85).
+What was measured on the dev days (2015-07-21..27) and not kept: combining a story's top three
+members (damped noisy-or) instead of the best one alone (pairwise precision 0.83 against 0.90, at
+the same recall), a TF-IDF centroid join (Miranda et al.; B-cubed precision 0.88 against 0.92, no
+recall gained), lifting articles that name a story's rare "anchor" entity (precision 0.83),
+halving the score of headlines naming different entities (precision 0.87), and (story version 4,
+cross-validated) best-member assignment without the re-clustering pass (precision 0.83 against 0.94).
 
 Entity ids, headline terms and headline entities are kept with the content terms in the store's
-term tables (under ``ENTITY_PREFIX``, ``TITLE_PREFIX`` and ``TITLE_ENTITY_PREFIX``), so no extra
-table is needed.
+term tables (under ``ENTITY_PREFIX``, ``TITLE_PREFIX`` and ``TITLE_ENTITY_PREFIX``).
 """
 
 from __future__ import annotations
 
 import logging
-import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -53,13 +50,15 @@ from marsad.stories.features import (
     weigh,
     weighed_features,
 )
+from marsad.stories.idf import DOCS_TERM, Idf
+from marsad.stories.recluster import RECLUSTER_DAYS, average_link, story_ids
 from marsad.stories.score import PairModel, load_model
 from marsad.text.similarity import EMBEDDING_DIM, EMBEDDING_MODEL, embed
 
 log = logging.getLogger(__name__)
 
 #: Bump when the story features or assignment rule change.
-STORY_VERSION = 3
+STORY_VERSION = 4
 #: Days back (and forward, for late arrivals) a new article looks for its story. Of the judged
 #: same-story pairs of the dev days, 97% are at most 2 days apart (print editions run the wire
 #: story next morning); a story that goes on longer is followed member to member.
@@ -80,12 +79,6 @@ RARE_ENTITY_SHARE = 0.02
 JOIN_THRESHOLD = 0.5
 #: Score at or above which a second matched story is the same story and is merged.
 MERGE_THRESHOLD = 0.8
-#: Story score at or above which an article links its story with another for the merge pass.
-LINK_THRESHOLD = 0.3
-#: Average pair score between two linked stories at or above which the merge pass joins them.
-MERGE_AVERAGE = 0.6
-#: Members per story compared in the merge pass (the most central ones): bounds its cost.
-MERGE_MEMBERS = 5
 #: Share of headline terms two issues of a recurring item have in common (طقس شديد الحرارة على شرق
 #: ووسط المملكة with or without a leading "الأرصاد:" is 6 of 7), and the fewest terms a headline
 #: needs for the rule (two-word headlines such as وزارة التعليم repeat across unrelated items).
@@ -93,11 +86,6 @@ BULLETIN_SAME_HEADLINE = 0.8
 BULLETIN_MIN_TERMS = 3
 #: Meta key recording the embedding model of stored embeddings.
 EMBEDDING_META = "embedding_model"
-#: Meta key where stores written before ``DOCS_TERM`` counted their clustered documents.
-TERM_DOCS_META = "term_docs"
-#: A pseudo-term every clustered article counts once in ``term_df``: its document frequency is the
-#: N of IDF. An upsert increments it atomically. (Content terms never start with "#".)
-DOCS_TERM = "#docs"
 
 
 def embedding_text(title: str | None, text: str) -> str:
@@ -166,27 +154,6 @@ def ensure_embeddings(store: Store, arts: Sequence[dict[str, Any]]) -> dict[int,
     return have
 
 
-class Idf:
-    """IDF weights from the store's document frequencies, fetched once per term per run."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        # Documents counted atomically through the DOCS_TERM row, plus any count an older store kept in meta.
-        self.n = store.term_df([DOCS_TERM]).get(DOCS_TERM, 0) + int(store.get_meta(TERM_DOCS_META) or "0")
-        self.weights: dict[str, float] = {}
-        #: The weight of a term never seen: the largest IDF, and the scale "rare" is measured on.
-        self.unseen = math.log(self.n + 1) + 1.0
-
-    def of(self, terms: set[str]) -> dict[str, float]:
-        """Return the weight table, with every term of ``terms`` looked up."""
-        missing = [t for t in terms if t not in self.weights]
-        if missing:
-            df = self.store.term_df(missing)
-            for t in missing:
-                self.weights[t] = math.log((self.n + 1) / (df.get(t, 0) + 1)) + 1.0
-        return self.weights
-
-
 def load_members(store: Store, ids: Sequence[int], vectors: dict[int, np.ndarray] | None = None) -> dict[int, StoryArticle]:
     """Return the story features of already clustered articles (those with an embedding), by id."""
     vecs = vectors if vectors is not None else {i: vector_of(b) for i, b in store.embeddings(ids).items()}
@@ -214,7 +181,6 @@ class Window:
         self._reset()
 
     def _reset(self) -> None:
-        self.links: set[tuple[int, int]] = set()
         self.renamed: dict[int, int] = {}
         self.weights: dict[int, Weighed] = {}
         self.ids: list[int] = []
@@ -267,10 +233,6 @@ class Window:
         while sid in self.renamed:
             sid = self.renamed[sid]
         return sid
-
-    def link(self, a: int, b: int) -> None:
-        """Note two stories one article scored near (the merge pass looks at them)."""
-        self.links.add((min(a, b), max(a, b)))
 
     def weighed(self, art: StoryArticle, idf: Idf) -> Weighed:
         """Return an article's looked-up term weights (cached for the run: IDF is fixed per run)."""
@@ -362,7 +324,7 @@ def cluster_articles(store: Store, ids: Sequence[int], model: PairModel | None =
     idf = Idf(store)
     for art in items:
         _assign(store, window, idf, model, art, dups.get(art.id, []), report)
-    merge_pass(store, window, idf, model, report)
+    recluster(store, window, items[0].date, report)
     for sid in report.touched:
         refresh_story(store, sid)
     log.debug("clustered %d articles: %d joined, %d new stories, %d merged", len(items), report.joined,
@@ -386,8 +348,11 @@ def _assign(store: Store, window: Window, idf: Idf, model: PairModel, art: Story
     cands = [c for c in window.candidates(art, dups) if lo <= window.arts[c].date <= hi]
     scores = _score(window, idf, model, art, cands)
     # An identical headline on another calendar day over a body that is not a copy is the next issue
-    # of a recurring item (a weather bulletin, a daily brief): its earlier issues' stories are closed.
-    closed = {window.story[c] for c in cands if earlier_issue(art, window.arts[c])}
+    # of a recurring item (a weather bulletin, a daily brief): its earlier issues' stories are closed,
+    # and the pair is recorded as apart for the re-clustering pass.
+    issues = {c for c in cands if earlier_issue(art, window.arts[c])}
+    closed = {window.story[c] for c in issues}
+    store.add_story_edges([(art.id, c, 0.0 if c in issues else p) for c, p in scores.items()])
     per_story: dict[int, list[float]] = defaultdict(list)
     best_member: dict[int, tuple[float, int]] = {}
     for cid, p in scores.items():
@@ -407,8 +372,6 @@ def _assign(store: Store, window: Window, idf: Idf, model: PairModel, art: Story
                 window.move(other, sid)
                 report.touched.discard(other)
                 report.merged += 1
-            elif other_score >= LINK_THRESHOLD:
-                window.link(sid, other)
         p, match = best_member[sid]
         if match not in dups:
             store.add_duplicate(art.id, match, "paraphrase", round(p, 4))
@@ -416,9 +379,6 @@ def _assign(store: Store, window: Window, idf: Idf, model: PairModel, art: Story
     else:
         sid, score = store.new_story(), 1.0
         report.new_stories += 1
-        for other_score, other in ranked:
-            if other_score >= LINK_THRESHOLD:
-                window.link(sid, other)
     store.assign_story(art.id, sid, art.date.isoformat(), round(score, 4))
     window.add(art, sid)
     report.touched.add(sid)
@@ -436,38 +396,35 @@ def earlier_issue(art: StoryArticle, other: StoryArticle) -> bool:
     )
 
 
-def _central(window: Window, sid: int) -> list[int]:
-    """Return up to ``MERGE_MEMBERS`` members of a story nearest its embedding centroid."""
-    members = window.by_story.get(sid, [])
-    if len(members) <= MERGE_MEMBERS:
-        return list(members)
-    mat = np.stack([window.arts[m].vector for m in members])
-    order = np.argsort(-(mat @ mat.mean(axis=0)))[:MERGE_MEMBERS]
-    return [members[int(j)] for j in order]
-
-
-def average_link(window: Window, idf: Idf, model: PairModel, a: int, b: int) -> float:
-    """Return the mean pair score between the central members of stories ``a`` and ``b``."""
-    left, right = _central(window, a), _central(window, b)
-    total = [p for m in left for p in _score(window, idf, model, window.arts[m], right).values()]
-    return sum(total) / len(total) if total else 0.0
-
-
-def merge_pass(store: Store, window: Window, idf: Idf, model: PairModel, report: StoryReport) -> None:
-    """Merge stories linked during the batch (an article scored ``LINK_THRESHOLD`` with both) whose
-    members link on average at ``MERGE_AVERAGE`` or more."""
-    for a, b in sorted(window.links):
-        a, b = window.current(a), window.current(b)
-        if a == b or a not in window.by_story or b not in window.by_story:
-            continue
-        if average_link(window, idf, model, a, b) >= MERGE_AVERAGE:
-            keep, gone = (a, b) if len(window.by_story[a]) >= len(window.by_story[b]) else (b, a)
-            store.move_story(gone, keep)
-            window.move(gone, keep)
-            report.touched.discard(gone)
-            report.touched.add(keep)
-            report.merged += 1
-    window.links.clear()
+def recluster(store: Store, window: Window, batch_start: datetime, report: StoryReport) -> None:
+    """Re-decide the stories of the window's recent articles by average linkage (``marsad.stories.recluster``)."""
+    horizon = days_before(batch_start, RECLUSTER_DAYS)
+    # Older members start grouped by their story (an anchor that can absorb, not split); recent ones alone.
+    start = {a: (window.story[a] if window.arts[a].date < horizon else -a) for a in window.ids}
+    edges = store.story_edges(window.ids)
+    label = average_link(start, edges)
+    groups: dict[int, list[int]] = defaultdict(list)
+    for aid, g in label.items():
+        groups[g].append(aid)
+    best: dict[int, float] = {}
+    for a, b, p in edges:
+        if label[a] == label[b]:
+            best[a] = max(best.get(a, 0.0), p)
+            best[b] = max(best.get(b, 0.0), p)
+    before = set(window.story.values())
+    for g, sid in story_ids(groups, window.story).items():
+        if sid is None:
+            sid = store.new_story()
+            report.new_stories += 1
+        for aid in groups[g]:
+            if window.story[aid] != sid:
+                report.touched.add(window.story[aid])
+                store.assign_story(aid, sid, window.arts[aid].date.isoformat(), round(best.get(aid, 1.0), 4))
+                window.story[aid] = sid
+                report.touched.add(sid)
+    for sid in before - set(window.story.values()):
+        store.drop_empty_story(sid)  # only when no member is left outside the window either
+        report.merged += 1
 
 
 def refresh_story(store: Store, story_id: int) -> None:

@@ -29,6 +29,8 @@ class GoldPair:
     grade: int
     same_story: bool
     kind: str
+    day1: str = ""
+    day2: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +75,8 @@ def load_pairs(path: Path, split: str | None = None) -> list[GoldPair]:
         r = json.loads(line)
         if split is None or r["split"] == split:
             out.append(GoldPair(r["pair_id"], r["split"], r.get("stratum", ""), r["url1"], r["url2"],
-                                int(r["grade"]), bool(r["same_story"]), r.get("kind", "")))
+                                int(r["grade"]), bool(r["same_story"]), r.get("kind", ""),
+                                r.get("day1", ""), r.get("day2", "")))
     return out
 
 

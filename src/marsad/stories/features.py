@@ -62,7 +62,14 @@ FEATURES = (
     "title_entities",  # Jaccard of the entities named in the two headlines
     "title_entity_conflict",  # both headlines name entities, none in common
     "overlap_x_conflict",  # much shared wording AND headlines naming different entities
+    "shared_rare",  # how rare the rarest words the two share are (a follow-up keeps the event's names)
 )
+#: Shared content terms averaged by ``shared_rare``. A Jaccard falls as a text grows, but a follow-up
+#: in other words still shares a few of the event's rare words (a town, a name): the mean IDF share
+#: of the rarest shared terms does not depend on length. One term would let a single chance word
+#: (a typo both outlets made) decide; on the dev days (leave-one-day-out) 1 and 3 scored alike
+#: (log loss 0.215 / 0.216, against 0.246 without it) and 5 worse (0.224).
+SHARED_RARE_TERMS = 3
 
 
 @dataclass(slots=True)
@@ -184,6 +191,7 @@ class Weighed:
     rare_terms: dict[str, float]
     rare_title: dict[str, float]
     sums: tuple[float, float, float, float, float]  # terms, title, entities, rare terms, rare title
+    unseen: float = 1.0  # the weight of a term never seen: the top of the IDF scale
 
 
 def weigh(a: StoryArticle, idf: dict[str, float], default: float) -> Weighed:
@@ -195,7 +203,8 @@ def weigh(a: StoryArticle, idf: dict[str, float], default: float) -> Weighed:
     rare_terms = {t: w for t, w in terms.items() if w >= rare}
     rare_title = {t: w for t, w in title.items() if w >= rare}
     return Weighed(terms, title, ents, rare_terms, rare_title, (
-        sum(terms.values()), sum(title.values()), sum(ents.values()), sum(rare_terms.values()), sum(rare_title.values())))
+        sum(terms.values()), sum(title.values()), sum(ents.values()), sum(rare_terms.values()), sum(rare_title.values())),
+        default)
 
 
 def _jaccard(a: dict[str, float], b: dict[str, float], sum_a: float, sum_b: float) -> float:
@@ -212,6 +221,13 @@ def _swap(a: dict[str, float], b: dict[str, float], sum_a: float, sum_b: float) 
     inter = sum(w for t, w in small.items() if t in large)
     total = sum_a + sum_b - inter
     return min(sum_a - inter, sum_b - inter) / total if total > 0 else 0.0
+
+
+def _shared_rare(a: dict[str, float], b: dict[str, float], unseen: float) -> float:
+    """Return the mean IDF share of the ``SHARED_RARE_TERMS`` rarest terms two articles share."""
+    small, large = (a, b) if len(a) <= len(b) else (b, a)
+    top = sorted((w for t, w in small.items() if t in large), reverse=True)[:SHARED_RARE_TERMS]
+    return min(1.0, sum(top) / (SHARED_RARE_TERMS * unseen)) if unseen > 0 else 0.0
 
 
 def pair_features(a: StoryArticle, b: StoryArticle, idf: dict[str, float], default: float) -> np.ndarray:
@@ -252,6 +268,7 @@ def weighed_features(a: StoryArticle, b: StoryArticle, wa: Weighed, wb: Weighed)
             title_ents,
             conflict,
             overlap * conflict,
+            _shared_rare(wa.terms, wb.terms, max(wa.unseen, wb.unseen)),
         ],
         dtype=np.float64,
     )

@@ -15,7 +15,6 @@ import numpy as np
 from marsad.ports import Store
 from marsad.stories.cluster import (
     WINDOW_DAYS,
-    Idf,
     days_before,
     ensure_embeddings,
     load_members,
@@ -23,6 +22,7 @@ from marsad.stories.cluster import (
     vector_of,
 )
 from marsad.stories.features import ENTITY_PREFIX, RARE_IDF_SHARE, StoryArticle, pair_features
+from marsad.stories.idf import Idf
 from marsad.stories.score import PairModel, load_model
 
 #: Nearest headlines per wanted related article that are scored: the one-per-story collapse and

@@ -1,0 +1,100 @@
+"""Re-clustering of the recent window: average-link agglomeration over the recorded pair scores.
+
+Online assignment decides each article alone, in arrival order, on its best-matching member: one
+strong look-alike pair is enough to chain two wedding notices or two weather bulletins, and an
+early wrong choice is never revisited. After each batch this pass re-decides the articles of the
+last ``RECLUSTER_DAYS`` together: each starts alone, older window members start grouped by their
+story (an anchor that can absorb but not split), and the two groups whose recorded pair scores
+have the highest mean logit merge, while that mean is above ``MERGE_LOGIT`` (average linkage over
+the scored pairs; an unscored pair is no evidence either way). A group of template instances has
+many weak or negative pairs between its instances, so their mean stays low even when one pair is
+strong; the reports of one event link through many strong pairs.
+
+Measured on the dev days (cross-validated by folds of whole days, the pair model refitted without
+each fold, on a replay of the candidate graph): average linkage at a mean logit of 0.5 gave
+pairwise precision 0.94 against 0.79-0.83 for best-member assignment (join at 0.5-0.6) with the
+same model, and no template instance merged (4-5 before).
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+
+#: Mean logit of the scored pairs between two groups above which they are one story (0.5 is a mean
+#: same-story probability of 0.62). Chosen on the dev folds (2015-07-21..27) among 0, 0.3, 0.5 and
+#: 0.7: precision 0.89, 0.92, 0.94, 0.94; 0.5 had the best pairwise F1 (0.90) and no merged template.
+MERGE_LOGIT = 0.5
+#: Bound of one pair's logit in a mean: an exact copy (probability 0.9999) must not outvote a
+#: dozen doubtful pairs on its own.
+LOGIT_CAP = 4.0
+#: Days before a batch whose articles are re-decided with it; older window members stay in their
+#: story. Wire copies, follow-ups and next-morning print editions of an event mostly arrive within a day.
+RECLUSTER_DAYS = 1.0
+
+
+def logit(p: float) -> float:
+    """Return the log-odds of a probability, bounded by ``LOGIT_CAP``."""
+    p = min(max(p, 1e-9), 1 - 1e-9)
+    return max(-LOGIT_CAP, min(LOGIT_CAP, math.log(p / (1 - p))))
+
+
+def average_link(start: dict[int, int], edges: Iterable[tuple[int, int, float]], threshold: float = MERGE_LOGIT) -> dict[int, int]:
+    """Return a group label per node: from the ``start`` labels, repeatedly merge the two groups whose
+    scored pairs have the highest mean logit while it exceeds ``threshold``.
+
+    Written here because the library agglomerations (scikit-learn, SciPy) need a full distance
+    matrix, and a missing pair there is a distance, not an absence of evidence.
+    """
+    members: dict[int, list[int]] = defaultdict(list)
+    for node, label in start.items():
+        members[label].append(node)
+    links: dict[int, dict[int, list[float]]] = defaultdict(dict)  # group -> group -> [sum of logits, pairs]
+    for a, b, p in edges:
+        ga, gb = start.get(a), start.get(b)
+        if ga is None or gb is None or ga == gb:
+            continue
+        link = links[ga].get(gb)
+        if link is None:
+            link = links[ga][gb] = links[gb][ga] = [0.0, 0.0]
+        link[0] += logit(p)
+        link[1] += 1
+    heap = [(-s / n, g, h) for g, out in links.items() for h, (s, n) in out.items() if g < h and s / n > threshold]
+    heapq.heapify(heap)
+    while heap:
+        neg, g, h = heapq.heappop(heap)
+        link = links.get(g, {}).get(h)
+        if link is None or -neg != link[0] / link[1]:
+            continue  # a group merged away, or the pair's mean changed since it was pushed
+        keep, gone = (g, h) if len(members[g]) >= len(members[h]) else (h, g)
+        members[keep].extend(members.pop(gone))
+        del links[keep][gone]
+        for other, old in links.pop(gone).items():
+            if other == keep:
+                continue
+            del links[other][gone]
+            merged = links[keep].get(other)
+            if merged is None:
+                merged = links[keep][other] = links[other][keep] = [0.0, 0.0]
+            merged[0] += old[0]
+            merged[1] += old[1]
+        for other, (s, n) in links[keep].items():
+            if s / n > threshold:
+                heapq.heappush(heap, (-s / n, min(keep, other), max(keep, other)))
+    return {node: label for label, nodes in members.items() for node in nodes}
+
+
+def story_ids(groups: dict[int, list[int]], current: dict[int, int]) -> dict[int, int | None]:
+    """Return the story id each group keeps: the one most of its members are in, biggest group first,
+    each id used once (None: the group needs a new story)."""
+    taken: set[int] = set()
+    out: dict[int, int | None] = {}
+    for label, nodes in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        votes = Counter(current[n] for n in nodes if n in current)
+        sid = next((s for s, _ in votes.most_common() if s not in taken), None)
+        if sid is not None:
+            taken.add(sid)
+        out[label] = sid
+    return out
