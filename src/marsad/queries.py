@@ -10,8 +10,10 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from marsad.entities.quotes import extract_quotes
 from marsad.errors import StoreError
 from marsad.ingest.outlets import outlet_name, outlets
+from marsad.models import Mention
 from marsad.ports import EntityCount, Store
 from marsad.search import SearchEngine
 
@@ -212,6 +214,36 @@ def entity(store: Store, entity_id: str, engine: SearchEngine | None = None) -> 
     if engine is not None:
         data["coverage"] = coverage(engine, data["name"], list(data.get("forms", {})), data["article_count"])
     return data
+
+
+#: An entity's latest articles read for its statements: quotations are found when asked (the rules
+#: take about a millisecond per article), so a page never waits on more than this many.
+QUOTE_ARTICLES = 50
+#: Characters of a statement shown (the rest of a long sentence is cut with an ellipsis).
+QUOTE_CHARS = 400
+
+
+def entity_quotes(store: Store, entity_id: str, limit: int = 20) -> list[dict[str, Any]] | None:
+    """Return what an entity said in its latest articles: each statement whose speaker links to it,
+    newest first (None when the entity is absent). Found by ``marsad.entities.quotes`` on read."""
+    if store.entity(entity_id) is None:
+        return None
+    out: list[dict[str, Any]] = []
+    for aid in reversed(store.entity_article_ids([entity_id])[-QUOTE_ARTICLES:]):
+        art = store.article(aid)
+        page = store.page_text(int(art["page_id"])) if art and art.get("page_id") is not None else None
+        if not art or page is None:
+            continue
+        mentions = [Mention(str(e["text"]), int(e["start"]), int(e["end"]), str(e["type"]), str(e.get("id") or ""),
+                            str(e.get("name") or "")) for e in art.get("entities") or []]
+        for start, end in (art.get("spans") or {}).get("paragraphs") or []:
+            for q in extract_quotes(page[start:end], mentions, start):
+                if q.entity == entity_id:
+                    content = q.content if len(q.content) <= QUOTE_CHARS else q.content[:QUOTE_CHARS].rstrip() + "…"
+                    out.append({"article_id": aid, "title": art.get("title"), "source": art.get("source"),
+                                "date": art.get("date"), "speaker": q.speaker, "verb": q.verb, "content": content})
+    out.sort(key=lambda q: (str(q["date"] or ""), q["article_id"]), reverse=True)
+    return out[:limit]
 
 
 def story_entities(store: Store, article_ids: list[int], limit: int = STORY_ENTITIES) -> list[EntityCount]:

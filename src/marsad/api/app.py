@@ -174,6 +174,13 @@ def add_api(app: FastAPI, ctx: Context) -> None:
             raise ApiError(404, "not_found", f"no entity with id {entity_id}")
         return json_read(request, data)
 
+    @app.get("/api/entities/{entity_id}/quotes", tags=["entities"], summary="What an entity said: its attributed statements, newest first")
+    def api_entity_quotes(request: Request, entity_id: EntityId, limit: Limit = 20) -> Response:
+        data = queries.entity_quotes(ctx.store(), entity_id, limit)
+        if data is None:
+            raise ApiError(404, "not_found", f"no entity with id {entity_id}")
+        return json_read(request, {"entity": entity_id, "items": data})
+
     @app.get("/api/duplicates", tags=["duplicates"], summary="Duplicate article pairs")
     def api_duplicates(request: Request, limit: Limit = 20, offset: Offset = 0) -> Response:
         return json_read(request, queries.list_duplicates(ctx.store(), limit, offset))

@@ -82,6 +82,28 @@ def entity(
         typer.echo(f"search: {cov['search_count']} for {cov['query']}" + (f" — {cov['reason']}" if "reason" in cov else ""))
 
 
+def quotes(
+    entity_id: Annotated[str, typer.Option("--entity", help="Entity id (from `marsad entities`).")],
+    db: DbOption = None,
+    limit: Annotated[int, typer.Option(min=1, max=200, help="Show at most this many statements.")] = 20,
+    as_json: JsonOption = False,
+) -> None:
+    """Show who said what: the statements an entity made in its latest articles, newest first."""
+    from marsad import queries
+
+    with open_db(db) as store:
+        data = queries.entity_quotes(store, entity_id, limit)
+    if data is None:
+        raise InputError(f"no entity with id {entity_id}")
+    if as_json:
+        print_json({"entity": entity_id, "items": data})
+        return
+    if not data:
+        typer.echo("no attributed statements in its latest articles")
+    for q in data:
+        typer.echo(f"{(q.get('date') or '')[:10]:10}  {outlet_name(q.get('source'))}  [{q['article_id']}] {q['speaker']} {q['verb']}: {q['content']}")
+
+
 def tag(
     conll: Annotated[Path, typer.Option("--conll", help="One token per line (a second column is ignored), blank line between sentences.")],
 ) -> None:
@@ -111,5 +133,5 @@ def tag(
 
 def register(app: typer.Typer) -> None:
     """Add this module's verbs to the command line."""
-    for verb in (entities, entity, tag):
+    for verb in (entities, entity, quotes, tag):
         app.command()(verb)

@@ -31,6 +31,8 @@ EntityId = Annotated[str, Path(min_length=1, max_length=200)]
 EntityType = Annotated[str | None, Query(pattern=f"^({'|'.join(ENTITY_TYPES)})$")]
 #: Entities per page of the entities index.
 ENTITIES_PAGE = 60
+#: Statements shown on an entity's page.
+ENTITY_QUOTES = 8
 #: Arabic names of the entity types.
 TYPE_NAMES = {"PER": "شخص", "LOC": "مكان", "ORG": "منظمة", "MISC": "أخرى"}
 TYPE_PLURALS = {"PER": "أشخاص", "LOC": "أماكن", "ORG": "منظمات", "MISC": "أخرى"}
@@ -319,7 +321,8 @@ def register(app: FastAPI, ctx: Context) -> None:
             "values": [t["mentions"] for t in data["timeline"]],
             "label": "الإشارات",
         }
-        view = {"entity": data, "chart": chart, "title": data["name"]}
+        quotes = queries.entity_quotes(ctx.store(), entity_id, ENTITY_QUOTES) or []
+        view = {"entity": data, "chart": chart, "title": data["name"], "quotes": quotes}
         return render(request, "entity.html", view, False)
 
     # The .json twin first: "{entity_id}" alone would also match "id.json".
