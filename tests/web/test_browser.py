@@ -189,3 +189,36 @@ def test_json_twins(base: str) -> None:
         assert j.headers["content-type"].startswith("application/json")
         suffix_path = "/index.json" if path == "/" else path.replace("?", ".json?") if "?" in path else path + ".json"
         assert httpx.get(base + suffix_path).json() == j.json()
+
+
+def test_brief_coverage_and_quotes_pages(page: object, base: str) -> None:
+    """The observatory pages in Chromium (issue 17): the daily brief, a story's coverage and an
+    entity's statements render in Arabic RTL; screenshots kept."""
+    import httpx
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    pg = page
+    brief = httpx.get(base + "/api/brief").json()
+    pg.goto(base + f"/?day={brief['day']}")  # type: ignore[attr-defined]
+    _is_rtl_arabic(pg)
+    assert pg.locator(".story-list li").count() >= 1  # type: ignore[attr-defined]
+    pg.screenshot(path=str(SHOTS / "brief.png"), full_page=False)  # type: ignore[attr-defined]
+
+    stories = httpx.get(base + "/api/stories", params={"limit": 100, "sort": "size"}).json()["items"]
+    covered = next(s for s in stories
+                   if (c := httpx.get(base + f"/api/stories/{s['id']}/coverage").json()).get("missing") or c.get("copies"))
+    pg.goto(base + f"/stories/{covered['id']}")  # type: ignore[attr-defined]
+    _is_rtl_arabic(pg)
+    section = pg.locator("section.coverage")  # type: ignore[attr-defined]
+    assert section.count() == 1 and "التغطية" in section.inner_text()
+    section.scroll_into_view_if_needed()
+    pg.screenshot(path=str(SHOTS / "coverage.png"), full_page=False)  # type: ignore[attr-defined]
+
+    people = httpx.get(base + "/api/entities", params={"limit": 100}).json()["items"]
+    speaker = next(e for e in people if httpx.get(base + f"/api/entities/{e['id']}/quotes").json()["items"])
+    pg.goto(base + f"/entities/{speaker['id']}")  # type: ignore[attr-defined]
+    _is_rtl_arabic(pg)
+    quotes = pg.locator(".entity-quotes blockquote")  # type: ignore[attr-defined]
+    assert quotes.count() >= 1
+    pg.locator(".entity-quotes").scroll_into_view_if_needed()  # type: ignore[attr-defined]
+    pg.screenshot(path=str(SHOTS / "quotes.png"), full_page=False)  # type: ignore[attr-defined]
