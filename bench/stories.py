@@ -162,7 +162,7 @@ def curve(work: Path, corpus: Path) -> None:
     if not path.exists():
         days = [d for split in ("dev", "heldout") for d in SPLITS[split]]
         store = SQLiteStore(work / "all-base.partial.db")
-        ingest_paths([str(corpus / f"{d}.zip") for d in days], store, load_settings({"dedup_on_ingest": False}))
+        ingest_paths([str(corpus / f"{d}.zip") for d in days], store, load_settings({"dedup_on_ingest": False, "ingest_workers": 2}))
         store.close()
         (work / "all-base.partial.db").rename(path)
     store, timings = run(path, work, "curve", cluster_articles)

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from marsad.dedup.fingerprint import fingerprints
 from marsad.stories.features import (
     ENTITY_PREFIX,
+    FEATURES,
     LEAD_WORDS,
     StoryArticle,
     content_terms,
@@ -30,6 +31,11 @@ from marsad.text.similarity import embed
 HEADLINE_MAX_WORDS = 30
 #: Words of a text embedded when it has no headline line.
 EMBED_WORDS = 30
+#: Features two bare texts cannot tell: when and by whom they were published, and which entities
+#: their headlines name (entities are tagged in the lead only). A zero there would claim "the same
+#: moment, different outlets, no named headline": on the 289 independently labelled pairs that
+#: zero cost the text path its precision (0.66; with the average: P 0.81, R 0.85).
+TEXT_UNKNOWN = ("days", "same_source", "same_title_later", "title_entities", "title_entity_conflict", "overlap_x_conflict")
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,10 +100,13 @@ def pair_scores(pairs: Sequence[tuple[str, str]], model: PairModel | None = None
         return []
     model = model or load_model()
     arts = text_articles([t for p in pairs for t in p])
+    unknown = [FEATURES.index(n) for n in TEXT_UNKNOWN if n in FEATURES]
     out = []
     for i in range(len(pairs)):
         a, b = arts[2 * i], arts[2 * i + 1]
         weights, unseen = _idf(a.terms | b.terms | a.title_terms | b.title_terms, a.entities | b.entities)
         f = pair_features(a, b, weights, unseen)
+        for k in unknown:
+            f[k] = model.mean[k]  # not known for two bare texts: the model's average, which moves no score
         out.append(PairScore(model.graded(f), model.same_story(f)))
     return out
