@@ -150,6 +150,9 @@ class DerivedState(Protocol):
     def term_df(self, terms: Sequence[str]) -> dict[str, int]:
         """Return document frequencies of terms."""
 
+    def lock_stories(self) -> None:
+        """Hold the story stage until this transaction ends (one writer re-clusters at a time)."""
+
     def new_story(self) -> int:
         """Create an empty story and return its id."""
 

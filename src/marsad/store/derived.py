@@ -11,6 +11,9 @@ from typing import Any
 
 from marsad.store.sql import SqlBase, chunks, clean
 
+#: Advisory-lock key of the story stage (the bytes of "stories" read as an integer; the migration lock is "marsad").
+STORIES_LOCK_KEY = int.from_bytes(b"stories", "big")
+
 #: How a duplicate kind ranks: a stronger kind found later replaces a weaker one.
 _KIND_RANK = "(CASE {} WHEN 'exact' THEN 3 WHEN 'near' THEN 2 ELSE 1 END)"
 
@@ -115,6 +118,13 @@ class SqlDerivedState(SqlBase):
         for chunk in chunks(sorted({clean(t) or "" for t in terms})):
             out.update((str(r[0]), int(r[1])) for r in self.tuples("SELECT term, n FROM term_df WHERE term IN :t", t=chunk))
         return out
+
+    def lock_stories(self) -> None:
+        """Hold the story stage until this transaction ends. Two PostgreSQL writers re-clustering one
+        window at once would move articles into stories the other just emptied and deleted; SQLite
+        serializes its writers already."""
+        if self.dialect == "postgresql":
+            self.run("SELECT pg_advisory_xact_lock(:k)", k=STORIES_LOCK_KEY)
 
     def new_story(self) -> int:
         """Create an empty story and return its id."""

@@ -310,6 +310,7 @@ def derive_features(store: Store, ids: Sequence[int]) -> list[StoryArticle]:
 def cluster_articles(store: Store, ids: Sequence[int], model: PairModel | None = None) -> StoryReport:
     """Assign the given articles to stories (joining, starting or merging stories), in date order."""
     report = StoryReport()
+    store.lock_stories()
     items = derive_features(store, ids)
     if not items:
         return report
