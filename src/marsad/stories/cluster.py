@@ -77,8 +77,6 @@ RARE_ENTITY_SHARE = 0.02
 #: dev days 0.45 gave pairwise P 0.86 R 0.90, 0.5 P 0.90 R 0.88, 0.6 P 0.91 R 0.87, 0.7 P 0.91 R
 #: 0.84: 0.5 is where precision stops rising faster than recall falls.
 JOIN_THRESHOLD = 0.5
-#: Score at or above which a second matched story is the same story and is merged.
-MERGE_THRESHOLD = 0.8
 #: Share of headline terms two issues of a recurring item have in common (طقس شديد الحرارة على شرق
 #: ووسط المملكة with or without a leading "الأرصاد:" is 6 of 7), and the fewest terms a headline
 #: needs for the rule (two-word headlines such as وزارة التعليم repeat across unrelated items).
@@ -181,7 +179,6 @@ class Window:
         self._reset()
 
     def _reset(self) -> None:
-        self.renamed: dict[int, int] = {}
         self.weights: dict[int, Weighed] = {}
         self.ids: list[int] = []
         self.story: dict[int, int] = {}
@@ -220,19 +217,6 @@ class Window:
         self.arts[art.id] = art
         for e in art.entities:
             self.by_entity[e].append(art.id)
-
-    def move(self, source: int, target: int) -> None:
-        """Record that story ``source`` was merged into ``target``."""
-        for aid in self.by_story.pop(source, []):
-            self.story[aid] = target
-            self.by_story[target].append(aid)
-        self.renamed[source] = target
-
-    def current(self, sid: int) -> int:
-        """Return the story a (possibly merged-away) story id now lives in."""
-        while sid in self.renamed:
-            sid = self.renamed[sid]
-        return sid
 
     def weighed(self, art: StoryArticle, idf: Idf) -> Weighed:
         """Return an article's looked-up term weights (cached for the run: IDF is fixed per run)."""
@@ -367,12 +351,9 @@ def _assign(store: Store, window: Window, idf: Idf, model: PairModel, art: Story
     if ranked and ranked[0][0] >= JOIN_THRESHOLD:
         score, sid = ranked[0]
         report.joined += 1
-        for other_score, other in ranked[1:]:
-            if other_score >= MERGE_THRESHOLD and other != sid:
-                store.move_story(other, sid)
-                window.move(other, sid)
-                report.touched.discard(other)
-                report.merged += 1
+        # No merge of the other stories it matches here: a merge is decided by the re-clustering
+        # pass on all the pairs between two stories. Merging on one strong pair chained the
+        # congratulation cables of one day (Colombia, Oman, Egypt) into one story on the full days.
         p, match = best_member[sid]
         if match not in dups:
             store.add_duplicate(art.id, match, "paraphrase", round(p, 4))
