@@ -218,7 +218,7 @@ def entity(store: Store, entity_id: str, engine: SearchEngine | None = None) -> 
 
 #: An entity's latest articles read for its statements: quotations are found when asked (the rules
 #: take about a millisecond per article), so a page never waits on more than this many.
-QUOTE_ARTICLES = 50
+QUOTE_ARTICLES = 25
 #: Characters of a statement shown (the rest of a long sentence is cut with an ellipsis).
 QUOTE_CHARS = 400
 

@@ -174,8 +174,11 @@ class SqlReadModel(SqlBase):
         """Return the listing form with tags, newest first (by date, then id)."""
         where = "WHERE source = :src" if source else ""
         return [_recent(r) for r in self.rows(
+            # On the date column itself (not coalesce(date, ''), which hid it from the articles_date index:
+            # a sort of every article, 120 ms on 20,000 of them against 1 ms). ISO dates order alike under
+            # any collation; NULLS LAST keeps undated articles at the end as before.
             f"SELECT id, url, source, title, date, day, data FROM articles {where}"
-            " ORDER BY coalesce(date, ''){C} DESC, id DESC LIMIT :n OFFSET :o", src=source, n=limit, o=offset)]
+            " ORDER BY date DESC NULLS LAST, id DESC LIMIT :n OFFSET :o", src=source, n=limit, o=offset)]
 
     # -- stories ---------------------------------------------------------------------------------
 
