@@ -21,7 +21,7 @@ from typing import Any
 
 from marsad.entities.hygiene import tidy
 from marsad.models import Article, Field, Mention
-from marsad.text.clitics import CONJUNCTIONS, MIN_STEM_LETTERS, PREPOSITIONS
+from marsad.text.clitics import CONJUNCTIONS, proclitic_readings
 from marsad.text.fold import fold_key
 from marsad.text.normalize import normalize, normalize_text
 from marsad.text.stopwords import stopwords
@@ -179,21 +179,7 @@ def _chunks(sentences: list[list[_Tok]]) -> Iterator[list[list[_Tok]]]:
 
 def clitic_splits(word: str) -> list[tuple[int, str]]:
     """Return ``(letters stripped, remainder)`` for the word and each proclitic reading, shortest strip first."""
-    norm = normalize_text(word)
-    out = [(0, norm)]
-    for conj in ("", *CONJUNCTIONS):
-        if conj and not norm.startswith(conj):
-            continue
-        rest = norm[len(conj) :]
-        if conj and len(rest) >= MIN_STEM_LETTERS:
-            out.append((len(conj), rest))
-        if rest.startswith("لل") and len(rest) > 4:
-            # ل + ال written لل: the name is ال + the rest (للأمم المتحدة → الأمم المتحدة). The alef is
-            # not in the original text, so the span keeps the whole word (strip count 0).
-            out.append((0, "ا" + rest[1:]))
-        elif rest[:1] in PREPOSITIONS and len(rest) - 1 >= MIN_STEM_LETTERS:
-            out.append((len(conj) + 1, rest[1:]))
-    return out
+    return proclitic_readings(normalize_text(word))
 
 
 def _original_offset(word: str, norm_chars: int) -> int:

@@ -16,7 +16,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Protocol
 
-from marsad.text.clitics import ARTICLE, CONJUNCTIONS, PREPOSITIONS
+from marsad.text.clitics import ARTICLE, proclitic_readings
 from marsad.text.fold import fold_key
 from marsad.text.normalize import normalize_text
 
@@ -87,20 +87,8 @@ def titles() -> dict[tuple[str, ...], Listed]:
 
 def _bare(word: str) -> list[str]:
     """Return the word's key and its readings without a conjunction, a preposition or the لل of
-    ل + ال (ولله and لله are الله)."""
-    out = [word_key(word)]
-    norm = normalize_text(word)
-    for conj in ("", *CONJUNCTIONS):
-        if not norm.startswith(conj):
-            continue
-        rest = norm[len(conj):]
-        if conj and len(rest) >= 2:
-            out.append(word_key(rest))
-        if rest.startswith("لل") and len(rest) >= 3:
-            out.append(word_key("ا" + rest[1:]))
-        elif rest[:1] in PREPOSITIONS and len(rest) > 3:
-            out.append(word_key(rest[1:]))
-    return out
+    ل + ال (ولله and لله are الله; وهو is هو)."""
+    return [word_key(word)] + [word_key(rest) for _, rest in proclitic_readings(normalize_text(word), 2, 1)[1:]]
 
 
 def _title_at(words: list[str], i: int, first: bool, place: bool) -> int:

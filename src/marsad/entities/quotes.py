@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from marsad.models import Mention
+from marsad.text.clitics import CONJUNCTIONS
 from marsad.text.normalize import normalize_text
 
 #: Reporting verbs (normalized, without و/ف): past tense masculine and feminine, and participles
@@ -70,7 +71,7 @@ _HEADS = VERBS | CONTINUING
 def _bare(word: str) -> str:
     """Return the word normalized, without a و/ف glued to a reporting verb."""
     norm = normalize_text(word)
-    return norm[1:] if norm[:1] in ("و", "ف") and norm[1:] in _HEADS else norm
+    return norm[1:] if norm[:1] in CONJUNCTIONS and norm[1:] in _HEADS else norm
 
 
 def _speaker_entity(start: int, end: int, mentions: Sequence[Mention]) -> str | None:

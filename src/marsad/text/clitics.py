@@ -46,3 +46,26 @@ def strip_proclitic(word: str, clusters: tuple[str, ...] = MATCHING) -> tuple[st
         if word.startswith(prefix) and len(word) - len(prefix) >= MIN_STEM_LETTERS:
             return prefix, word[len(prefix) :]
     return "", word
+
+
+def proclitic_readings(norm: str, min_after_conjunction: int = MIN_STEM_LETTERS, min_after_ll: int = MIN_STEM_LETTERS
+                       ) -> list[tuple[int, str]]:
+    """Return ``(letters stripped, remainder)`` for a normalized word and each reading without a
+    conjunction (و، ف), a preposition (ب، ل، ك) or the لل of ل + ال (read as ال + the rest), shortest
+    strip first. A preposition needs ``MIN_STEM_LETTERS`` after it (many names start with ب، ل، ك);
+    the other limits are the caller's: names want a root-sized remainder, titles and stop phrases
+    also short ones (و + هو, لله).
+    """
+    out = [(0, norm)]
+    for conj in ("", *CONJUNCTIONS):
+        if conj and not norm.startswith(conj):
+            continue
+        rest = norm[len(conj) :]
+        if conj and len(rest) >= min_after_conjunction:
+            out.append((len(conj), rest))
+        if rest.startswith("لل") and len(rest) - 2 >= min_after_ll:
+            # The alef of ال is not in the text, so the strip count stays that of the conjunction.
+            out.append((0, "ا" + rest[1:]))
+        elif rest[:1] in PREPOSITIONS and len(rest) - 1 >= MIN_STEM_LETTERS:
+            out.append((len(conj) + 1, rest[1:]))
+    return out
