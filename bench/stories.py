@@ -185,9 +185,13 @@ def main() -> None:
     ap.add_argument("--corpus", default=str(CORPUS))
     ap.add_argument("--curve", action="store_true", help="Also print the cost curve over all 12 days.")
     ap.add_argument("--cv", action="store_true", help="Cross-validate over folds of whole days instead of one split.")
+    ap.add_argument("--curve-only", action="store_true", help="Only print the cost curve (no quality figures).")
     args = ap.parse_args()
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
+    if args.curve_only:
+        curve(work, Path(args.corpus))
+        return
     if args.cv:
         cross_validate(work)
     else:
