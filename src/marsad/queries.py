@@ -223,27 +223,52 @@ QUOTE_ARTICLES = 25
 QUOTE_CHARS = 400
 
 
+def _article_quotes(store: Store, article_id: int) -> list[dict[str, Any]]:
+    """Return the attributed statements of one stored article (``entity``: the speaker's linked entity, or None)."""
+    art = store.article(article_id)
+    page = store.page_text(int(art["page_id"])) if art and art.get("page_id") is not None else None
+    if not art or page is None:
+        return []
+    mentions = [Mention(str(e["text"]), int(e["start"]), int(e["end"]), str(e["type"]), str(e.get("id") or ""),
+                        str(e.get("name") or "")) for e in art.get("entities") or []]
+    out = []
+    for start, end in (art.get("spans") or {}).get("paragraphs") or []:
+        for q in extract_quotes(page[start:end], mentions, start):
+            content = q.content if len(q.content) <= QUOTE_CHARS else q.content[:QUOTE_CHARS].rstrip() + "…"
+            out.append({"article_id": article_id, "title": art.get("title"), "source": art.get("source"),
+                        "date": art.get("date"), "speaker": q.speaker, "entity": q.entity or None, "verb": q.verb,
+                        "content": content})
+    return out
+
+
+def _newest(quotes: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
+    quotes.sort(key=lambda q: (str(q["date"] or ""), q["article_id"]), reverse=True)
+    return quotes[:limit]
+
+
 def entity_quotes(store: Store, entity_id: str, limit: int = 20) -> list[dict[str, Any]] | None:
     """Return what an entity said in its latest articles: each statement whose speaker links to it,
     newest first (None when the entity is absent). Found by ``marsad.entities.quotes`` on read."""
     if store.entity(entity_id) is None:
         return None
-    out: list[dict[str, Any]] = []
-    for aid in reversed(store.entity_article_ids([entity_id])[-QUOTE_ARTICLES:]):
-        art = store.article(aid)
-        page = store.page_text(int(art["page_id"])) if art and art.get("page_id") is not None else None
-        if not art or page is None:
-            continue
-        mentions = [Mention(str(e["text"]), int(e["start"]), int(e["end"]), str(e["type"]), str(e.get("id") or ""),
-                            str(e.get("name") or "")) for e in art.get("entities") or []]
-        for start, end in (art.get("spans") or {}).get("paragraphs") or []:
-            for q in extract_quotes(page[start:end], mentions, start):
-                if q.entity == entity_id:
-                    content = q.content if len(q.content) <= QUOTE_CHARS else q.content[:QUOTE_CHARS].rstrip() + "…"
-                    out.append({"article_id": aid, "title": art.get("title"), "source": art.get("source"),
-                                "date": art.get("date"), "speaker": q.speaker, "verb": q.verb, "content": content})
-    out.sort(key=lambda q: (str(q["date"] or ""), q["article_id"]), reverse=True)
-    return out[:limit]
+    out = [q for aid in reversed(store.entity_article_ids([entity_id])[-QUOTE_ARTICLES:])
+           for q in _article_quotes(store, aid) if q["entity"] == entity_id]
+    return _newest(out, limit)
+
+
+def story_quotes(store: Store, story_id: int, limit: int = 20) -> list[dict[str, Any]] | None:
+    """Return who said what in a story's latest articles: statements whose speaker links to a person or
+    organisation (unlinked speakers are the extractor's most frequent error), newest first, each with
+    its entity's name (None when the story is absent)."""
+    members = store.story_members(story_id)
+    if not members:
+        return None
+    out = [q for aid in sorted(members)[-QUOTE_ARTICLES:] for q in _article_quotes(store, aid) if q["entity"]]
+    out = _newest(out, limit)
+    names = store.entity_names([q["entity"] for q in out])
+    for q in out:
+        q["entity_name"] = names.get(q["entity"], q["speaker"])
+    return out
 
 
 def story_entities(store: Store, article_ids: list[int], limit: int = STORY_ENTITIES) -> list[EntityCount]:

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from marsad.pipeline import ingest_paths
-from marsad.queries import QUOTE_CHARS, entity_quotes
+from marsad.queries import QUOTE_CHARS, entity_quotes, story_quotes
 from marsad.settings import load_settings
 from marsad.store import SQLiteStore
 from marsad.text.normalize import normalize_text
@@ -38,7 +38,7 @@ def store_path(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     folder = tmp_path_factory.mktemp("quotes")
     db = folder / "q.db"
     with SQLiteStore(db) as store:
-        ingest_paths([str(QUOTES / "articles.json")], store, load_settings({"dedup_on_ingest": False}))
+        ingest_paths([str(QUOTES / "articles.json")], store, load_settings())
     yield db
 
 
@@ -87,3 +87,23 @@ def test_cli_api_and_page_agree(store_path: Path) -> None:
         assert items[0]["speaker"] in page.text
     missing = run_cli("quotes", "--entity", "marsad:per:000000000000", "--db", str(store_path))
     assert missing.returncode != 0 and "no entity" in missing.stderr
+
+
+def test_story_quotes_cli_api_and_page(store_path: Path) -> None:
+    """A story's statements are its own articles' statements whose speaker is linked; CLI = API = page."""
+    with SQLiteStore(store_path) as store:
+        story_ids = [int(r[0]) for r in store.tuples("SELECT DISTINCT story_id FROM story_articles ORDER BY 1")]
+        sid = next(s for s in story_ids if story_quotes(store, s))
+        members = {int(r[0]) for r in store.tuples("SELECT article_id FROM story_articles WHERE story_id = :s", s=sid)}
+    cli = run_cli("quotes", "--story", str(sid), "--db", str(store_path), "--json")
+    assert cli.returncode == 0, cli.stderr
+    items = json.loads(cli.stdout)["items"]
+    assert items and all(q["article_id"] in members and q["entity"] and q["entity_name"] for q in items)
+    with live_server(store_path) as base:
+        api = httpx.get(f"{base}/api/stories/{sid}/quotes", timeout=30)
+        assert api.status_code == 200 and api.json()["items"] == items
+        assert httpx.get(f"{base}/api/stories/99999999/quotes", timeout=30).status_code == 404
+        page = httpx.get(f"{base}/stories/{sid}", timeout=30)
+        assert page.status_code == 200 and "من قال ماذا" in page.text and items[0]["entity_name"] in page.text
+    both = run_cli("quotes", "--story", str(sid), "--entity", "x", "--db", str(store_path))
+    assert both.returncode != 0 and "one of --entity" in both.stderr

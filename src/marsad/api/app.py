@@ -181,6 +181,13 @@ def add_api(app: FastAPI, ctx: Context) -> None:
             raise ApiError(404, "not_found", f"no entity with id {entity_id}")
         return json_read(request, {"entity": entity_id, "items": data})
 
+    @app.get("/api/stories/{story_id}/quotes", tags=["stories"], summary="Who said what in a story: its linked speakers' statements, newest first")
+    def api_story_quotes(request: Request, story_id: StoryId, limit: Limit = 20) -> Response:
+        data = queries.story_quotes(ctx.store(), story_id, limit)
+        if data is None:
+            raise ApiError(404, "not_found", f"no story {story_id}")
+        return json_read(request, {"story": story_id, "items": data})
+
     @app.get("/api/duplicates", tags=["duplicates"], summary="Duplicate article pairs")
     def api_duplicates(request: Request, limit: Limit = 20, offset: Offset = 0) -> Response:
         return json_read(request, queries.list_duplicates(ctx.store(), limit, offset))

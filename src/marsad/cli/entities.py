@@ -83,20 +83,27 @@ def entity(
 
 
 def quotes(
-    entity_id: Annotated[str, typer.Option("--entity", help="Entity id (from `marsad entities`).")],
+    entity_id: Annotated[str | None, typer.Option("--entity", help="Entity id (from `marsad entities`).")] = None,
+    story_id: Annotated[int | None, typer.Option("--story", min=1, help="Story id (from `marsad stories`).")] = None,
     db: DbOption = None,
     limit: Annotated[int, typer.Option(min=1, max=200, help="Show at most this many statements.")] = 20,
     as_json: JsonOption = False,
 ) -> None:
-    """Show who said what: the statements an entity made in its latest articles, newest first."""
+    """Show who said what: an entity's statements, or the statements of a story's linked speakers, newest first."""
     from marsad import queries
 
+    if (entity_id is None) == (story_id is None):
+        raise InputError("give one of --entity ID or --story ID")
     with open_db(db) as store:
-        data = queries.entity_quotes(store, entity_id, limit)
+        if entity_id is not None:
+            data, what = queries.entity_quotes(store, entity_id, limit), f"entity with id {entity_id}"
+        else:
+            assert story_id is not None
+            data, what = queries.story_quotes(store, story_id, limit), f"story {story_id}"
     if data is None:
-        raise InputError(f"no entity with id {entity_id}")
+        raise InputError(f"no {what}")
     if as_json:
-        print_json({"entity": entity_id, "items": data})
+        print_json({"entity": entity_id, "items": data} if entity_id is not None else {"story": story_id, "items": data})
         return
     if not data:
         typer.echo("no attributed statements in its latest articles")

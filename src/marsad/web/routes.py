@@ -31,6 +31,8 @@ EntityId = Annotated[str, Path(min_length=1, max_length=200)]
 EntityType = Annotated[str | None, Query(pattern=f"^({'|'.join(ENTITY_TYPES)})$")]
 #: Entities per page of the entities index.
 ENTITIES_PAGE = 60
+#: Statements shown on a story's page.
+STORY_QUOTES = 8
 #: Statements shown on an entity's page.
 ENTITY_QUOTES = 8
 #: Arabic names of the entity types.
@@ -277,7 +279,8 @@ def register(app: FastAPI, ctx: Context) -> None:
         for a in data["articles"]:
             by_source.setdefault(a.get("source") or "", []).append(a)
         view = {"story": data, "by_source": by_source, "title": data.get("title") or "قصة",
-                "coverage": queries.story_coverage(ctx.store(), story_id)}
+                "coverage": queries.story_coverage(ctx.store(), story_id),
+                "quotes": queries.story_quotes(ctx.store(), story_id, STORY_QUOTES) or []}
         return render(request, "story.html", view, False)
 
     @app.get("/stories/{story_id}.json", include_in_schema=False)
