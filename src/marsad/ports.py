@@ -168,8 +168,8 @@ class DerivedState(Protocol):
     def story_edges(self, ids: Sequence[int]) -> list[tuple[int, int, float]]:
         """Return the recorded pair scores with both articles among ``ids``."""
 
-    def drop_empty_story(self, story_id: int) -> None:
-        """Delete a story left without articles."""
+    def drop_empty_story(self, story_id: int) -> bool:
+        """Delete a story left without articles; return whether it was."""
 
     def story_members(self, story_id: int) -> list[int]:
         """Return a story's article ids."""

@@ -249,7 +249,7 @@ def _newest(quotes: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
 def entity_quotes(store: Store, entity_id: str, limit: int = 20) -> list[dict[str, Any]] | None:
     """Return what an entity said in its latest articles: each statement whose speaker links to it,
     newest first (None when the entity is absent). Found by ``marsad.entities.quotes`` on read."""
-    if store.entity(entity_id) is None:
+    if entity_id not in store.entity_names([entity_id]):  # a name lookup: the entity page already read the whole entity
         return None
     out = [q for aid in reversed(store.entity_article_ids([entity_id])[-QUOTE_ARTICLES:])
            for q in _article_quotes(store, aid) if q["entity"] == entity_id]

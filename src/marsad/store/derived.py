@@ -154,10 +154,10 @@ class SqlDerivedState(SqlBase):
                 "SELECT a, b, p FROM story_edges WHERE a IN :ids", ids=chunk) if int(b) in wanted)
         return out
 
-    def drop_empty_story(self, story_id: int) -> None:
-        """Delete a story that no article belongs to any more (a no-op for one that has members)."""
-        self.run("DELETE FROM stories WHERE id = :s AND NOT EXISTS"
-                 " (SELECT 1 FROM story_articles WHERE story_id = :s)", s=story_id)
+    def drop_empty_story(self, story_id: int) -> bool:
+        """Delete a story that no article belongs to any more; return whether it was (False for one with members)."""
+        return bool(self.run("DELETE FROM stories WHERE id = :s AND NOT EXISTS"
+                             " (SELECT 1 FROM story_articles WHERE story_id = :s)", s=story_id).rowcount)
 
     def window_articles(self, since: str) -> list[tuple[int, int]]:
         """Return ``(article_id, story_id)`` of story members dated at or after ``since`` (ISO)."""

@@ -405,8 +405,8 @@ def recluster(store: Store, window: Window, batch_start: datetime, report: Story
                 window.story[aid] = sid
                 report.touched.add(sid)
     for sid in before - set(window.story.values()):
-        store.drop_empty_story(sid)  # only when no member is left outside the window either
-        report.merged += 1
+        if store.drop_empty_story(sid):  # only when no member is left outside the window either
+            report.merged += 1
 
 
 def refresh_story(store: Store, story_id: int) -> None:
