@@ -332,5 +332,47 @@ class EntityDictionary(Protocol):
         """Give entities a new type."""
 
 
-class Store(Lifecycle, PageWriter, EntityDictionary, DerivedState, ReadModel, FeedState, Protocol):
+class Observatory(Protocol):
+    """Saved-search alerts and the per-outlet counts the observatory reads."""
+
+    def add_alert(self, name: str, query: str, rule: str, threshold: float, webhook: str | None,
+                  since_day: str | None) -> int:
+        """Save an alert and return its id."""
+
+    def alerts(self) -> list[dict[str, Any]]:
+        """Return every saved alert with its firings count and last fired day."""
+
+    def alert_id(self, name_or_id: str) -> int | None:
+        """Return the id of the alert with this name or id."""
+
+    def remove_alert(self, alert_id: int) -> bool:
+        """Delete an alert and its firings."""
+
+    def record_alert_event(self, alert_id: int, day: str, count: int, expected: float | None,
+                           score: float | None) -> bool:
+        """Record a firing; False when the day had fired already."""
+
+    def set_alert_delivery(self, alert_id: int, day: str, delivery: str) -> None:
+        """Record how a firing was delivered."""
+
+    def alert_events(self, alert_id: int | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        """Return the latest firings, newest day first."""
+
+    def source_volumes(self) -> list[dict[str, Any]]:
+        """Return per outlet its articles, active days, first and last day."""
+
+    def source_firsts(self, min_outlets: int = 2) -> dict[str, tuple[int, int]]:
+        """Return per outlet (multi-outlet stories covered, of them published first)."""
+
+    def source_copies(self) -> dict[str, tuple[int, int]]:
+        """Return per outlet (its copies of other outlets' articles, its articles copied)."""
+
+    def source_entities(self, per_source: int, since_day: str | None = None) -> dict[str, list[tuple[str, int]]]:
+        """Return per outlet its most covered entities since a day."""
+
+    def story_source_counts(self, story_ids: Sequence[int], day: str | None = None) -> dict[tuple[int, str], tuple[int, bool]]:
+        """Return (story, outlet) → (articles, published the first report)."""
+
+
+class Store(Lifecycle, PageWriter, EntityDictionary, DerivedState, ReadModel, FeedState, Observatory, Protocol):
     """A store in every role (what ``open_store`` returns)."""

@@ -6,13 +6,10 @@ alike (both stores migrate to their current schema on open, so every table exist
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
 from typing import Any
 
 from marsad.entities.quotes import extract_quotes
 from marsad.errors import StoreError
-from marsad.ingest.outlets import outlet_name, outlets
 from marsad.models import Mention
 from marsad.ports import EntityCount, Store
 from marsad.search import SearchEngine
@@ -20,10 +17,6 @@ from marsad.search import SearchEngine
 #: Default and largest page size of list endpoints (a screenful; 100 bounds response size).
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
-#: Articles shown on the home page, grouped by day and source.
-HOME_ARTICLES = 60
-#: Stories shown on the home page.
-HOME_STORIES = 20
 
 
 def page(items: list[Any], total: int, limit: int, offset: int) -> dict[str, Any]:
@@ -104,52 +97,6 @@ def story(store: Store, story_id: int) -> dict[str, Any] | None:
     out["articles"] = arts
     out["entities"] = story_entities(store, [int(a["id"]) for a in out["articles"]])
     return out
-
-
-#: Wire agencies an article may credit (the name as Arabic outlets write it → the agency).
-WIRES = {"واس": "واس", "وكالة الأنباء السعودية": "واس", "أ ف ب": "أ ف ب", "ا ف ب": "أ ف ب", "رويترز": "رويترز",
-         "د ب أ": "د ب أ", "الأناضول": "الأناضول", "أ ب": "أسوشيتد برس", "يو بي آي": "يو بي آي"}
-
-
-def _credited(text: str) -> list[str]:
-    """Return the wire agencies a text names (as whole words)."""
-    padded = f" {' '.join(text.replace('(', ' ').replace(')', ' ').replace('-', ' ').split())} "
-    return sorted({agency for name, agency in WIRES.items() if f" {name} " in padded})
-
-
-def story_coverage(store: Store, story_id: int) -> dict[str, Any] | None:
-    """Return who covered a story: each outlet's articles and first time, who published first, who
-    republished whom (a recorded exact or near duplicate of an earlier member, with the wire agency
-    the copy credits), and the outlets that published every day of the story but not on it."""
-    data = story(store, story_id)
-    if data is None:
-        return None
-    arts = data["articles"]
-    outlets_seen: dict[str, dict[str, Any]] = {}
-    for a in arts:
-        o = outlets_seen.setdefault(a["source"] or "", {"source": a["source"] or "", "name": outlet_name(a["source"]),
-                                                         "articles": 0, "first": a["date"]})
-        o["articles"] += 1
-    order = {a["id"]: i for i, a in enumerate(arts)}
-    texts = {int(t["id"]): str(t.get("text") or "") for t in store.article_texts(list(order))}
-    copies = []
-    for a, b, kind, score in store.duplicate_pairs(list(order)):
-        if a in order and b in order:
-            first, later = sorted((a, b), key=lambda i: order[i])
-            copies.append({"copy": later, "copy_source": arts[order[later]]["source"], "of": first,
-                           "of_source": arts[order[first]]["source"], "kind": kind, "score": round(score, 3),
-                           "credits": _credited(texts.get(later, ""))})
-    days = sorted({a["date"][:10] for a in arts if a["date"]})
-    active = store.source_day_counts(days)
-    regular = {s for s in {s for s, _ in active} if all(active.get((s, d), 0) for d in days)}
-    missing = sorted(s for s in regular - set(outlets_seen) if s)
-    return {
-        "id": data["id"], "title": data["title"], "size": data["size"], "days": days,
-        "first": arts[0] if arts and arts[0]["date"] else None,
-        "outlets": sorted(outlets_seen.values(), key=lambda o: (o["first"] is None, o["first"] or "", o["source"])),
-        "copies": sorted(copies, key=lambda c: (order[c["copy"]], c["of"])),
-        "missing": [{"source": s, "name": outlet_name(s)} for s in missing],
-    }
 
 
 def list_duplicates(store: Store, limit: int, offset: int) -> dict[str, Any]:
@@ -300,169 +247,3 @@ def related(store: Store, article_id: int, k: int = RELATED_K) -> list[dict[str,
         row = dates.get(int(r["id"]))
         r["date"] = row.date if row else None
     return rows
-
-
-def home(store: Store, day: str | None = None) -> dict[str, Any]:
-    """Return the home page data: one day's brief (the latest day by default: its largest stories,
-    rising entities, the days before and after) and the latest articles by day and source."""
-    days: dict[str, dict[str, list[dict[str, Any]]]] = {}
-    for item in store.recent_articles(HOME_ARTICLES):
-        days.setdefault(item.get("day") or "", {}).setdefault(item["source"] or "", []).append(item)
-    grouped = [
-        {"day": d, "sources": [{"source": s, "articles": arts} for s, arts in by_source.items()]}
-        for d, by_source in days.items()
-    ]
-    today = brief(store, day)
-    return {
-        "counts": store.counts(),
-        "stories": today["stories"][:HOME_STORIES],
-        "day": today["day"],
-        "previous_day": today["previous_day"],
-        "next_day": today["next_day"],
-        "rising": today["rising"],
-        "days": grouped,
-    }
-
-
-def sources(store: Store) -> list[dict[str, Any]]:
-    """Return every outlet with stored articles: slug, Arabic name, country, site and article count."""
-    out = []
-    for slug, n in store.sources():
-        known = outlets().get(slug)
-        out.append({**(known.to_dict() if known else {"slug": slug, "name": slug, "country": None, "site": None}),
-                    "article_count": n})
-    return out
-
-
-#: Queries one attention view compares (each is a search).
-ATTENTION_SERIES = 8
-
-
-def attention(store: Store, engine: SearchEngine, terms: list[str]) -> dict[str, Any]:
-    """Return, for each query, the matching articles per publication day and their share of that
-    day's stored articles: ``{"days", "series": [{"query", "total", "points": [{"day", "count", "share"}]}]}``.
-
-    A query is anything search takes (words, phrases, ``entity:``, ``source:``); counts come from
-    the search index's day histogram, so they are the articles search finds (tantivy's histogram
-    holds a query's first 62 days; narrow a longer store with ``date:A..B``).
-    """
-    totals = store.day_counts()
-    days = sorted(totals)
-    series = []
-    for term in terms:
-        found = engine.search(term, limit=0)
-        per_day = {str(d["value"]): int(d["count"]) for d in found.facets.get("days", [])}
-        series.append({
-            "query": term,
-            "total": found.total,
-            "errors": found.errors,
-            "points": [{"day": d, "count": per_day.get(d, 0), "share": round(per_day.get(d, 0) / totals[d], 4)}
-                       for d in days],
-        })
-    return {"days": days, "series": series}
-
-
-#: Days before a brief's day that form its baseline; the score and the ratio above which an
-#: entity is rising; the fewest articles that day for it to count; the stories and entities a
-#: brief lists. 7 days: a week evens out the weekly rhythm of the press (Friday editions are thin).
-#: 3.0: the usual "three standard deviations". Ratio 2: news counts vary more than a Poisson
-#: count does (on the shared days the daily share of a word as common as المملكة moves by ±20%,
-#: which is 5 standard deviations at 300 articles), so a rise must also double the expected count.
-#: 3 articles keeps one-off names out.
-BASELINE_DAYS = 7
-RISING_SCORE = 3.0
-RISING_RATIO = 2.0
-RISING_MIN_ARTICLES = 3
-BRIEF_STORIES = 20
-BRIEF_ENTITIES = 15
-
-
-def expected_count(before: Sequence[int], before_totals: Sequence[int] | None = None, total: int | None = None) -> float:
-    """Return the count expected today from the days before: their mean, or, when the day totals are
-    given, today's total times the share the earlier days gave (a busy day is not a rise). One
-    article of smoothing keeps a name never seen before finite."""
-    if before_totals is not None and total is not None and sum(before_totals) > 0:
-        return max((sum(before) + 1) / (sum(before_totals) + 1) * total, 1 / (len(before) + 1))
-    return (sum(before) + 1) / (len(before) + 1)
-
-
-def spike_score(today: int, before: Sequence[int], before_totals: Sequence[int] | None = None,
-                total: int | None = None) -> float:
-    """Return how far ``today``'s count stands above the expected count, in Poisson standard
-    deviations: (today − λ) / √λ with λ from ``expected_count``."""
-    rate = expected_count(before, before_totals, total)
-    return (today - rate) / math.sqrt(rate)
-
-
-def is_rising(today: int, before: Sequence[int], before_totals: Sequence[int] | None = None,
-              total: int | None = None) -> bool:
-    """Return whether a count is a rise: enough articles, ``RISING_SCORE`` deviations and ``RISING_RATIO``
-    times the expected count."""
-    rate = expected_count(before, before_totals, total)
-    return (today >= RISING_MIN_ARTICLES and spike_score(today, before, before_totals, total) >= RISING_SCORE
-            and today >= RISING_RATIO * rate)
-
-
-def brief(store: Store, day: str | None = None) -> dict[str, Any]:
-    """Return the brief of one day (the latest by default): its largest stories, the entities rising
-    against the days before (``spike_score``), and the neighbouring days to move to."""
-    totals = store.day_counts()
-    days = sorted(totals)
-    if not days:
-        return {"day": None, "days": [], "previous_day": None, "next_day": None, "stories": [], "rising": []}
-    day = day if day in days else days[-1]
-    i = days.index(day)
-    window = days[max(0, i - BASELINE_DAYS) : i]
-    counts = store.entity_day_counts([*window, day])
-    rising: list[dict[str, Any]] = []
-    for entity_id in {e for e, d in counts if d == day}:
-        today = counts[(entity_id, day)]
-        before = [counts.get((entity_id, d), 0) for d in window]
-        before_totals = [totals[d] for d in window]
-        if is_rising(today, before, before_totals, totals[day]):
-            rising.append({"id": entity_id, "articles": today,
-                           "expected": round(expected_count(before, before_totals, totals[day]), 2),
-                           "score": round(spike_score(today, before, before_totals, totals[day]), 2)})
-    rising.sort(key=lambda r: (-r["score"], r["id"]))
-    rising = rising[:BRIEF_ENTITIES]
-    names = store.entity_names([r["id"] for r in rising])
-    for r in rising:
-        r["name"] = names.get(r["id"], r["id"])
-    return {
-        "day": day,
-        "days": days,
-        "previous_day": days[i - 1] if i else None,
-        "next_day": days[i + 1] if i + 1 < len(days) else None,
-        "baseline_days": window,
-        "stories": list_stories(store, BRIEF_STORIES, 0, day, "size")["items"],
-        "rising": rising,
-    }
-
-
-#: Tags and latest articles a digest lists.
-DIGEST_TAGS = 15
-DIGEST_LATEST = 10
-#: Stories of the latest day and most mentioned entities a digest lists.
-DIGEST_STORIES = 5
-DIGEST_ENTITIES = 10
-
-
-def digest(store: Store) -> dict[str, Any]:
-    """Return a short digest: counts, the latest day's largest stories, the most mentioned entities,
-    sources, most used tags, and the latest articles (newest first, by publication time)."""
-    from collections import Counter
-
-    tags: Counter[str] = Counter()
-    for art in store.iter_articles():
-        tags.update(art.get("tags", []))
-    today = brief(store)
-    return {
-        "counts": store.counts(),
-        "day": today["day"],
-        "stories": today["stories"][:DIGEST_STORIES],
-        "entities": [{k: e[k] for k in ("id", "type", "name", "mentions", "article_count")}
-                     for e in store.entities(limit=DIGEST_ENTITIES)],
-        "sources": [{"source": s, "name": outlet_name(s), "articles": n} for s, n in store.sources()],
-        "top_tags": [{"tag": t, "articles": n} for t, n in tags.most_common(DIGEST_TAGS)],
-        "latest": [{k: v for k, v in r.items() if k != "tags"} for r in store.recent_articles(DIGEST_LATEST)],
-    }

@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from marsad.api.app import ERROR_RESPONSES, add_api
 from marsad.api.common import ApiError, BodyLimit, Context, RateLimit, error_body
 from marsad.store.engines import redacted
+from marsad.web.observe import register as register_observatory
 from marsad.web.routes import register
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ def create_app(db: str) -> FastAPI:
 
     add_api(app, ctx)
     register(app, ctx)
+    register_observatory(app, ctx)
     static = resources.files("marsad.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     return app

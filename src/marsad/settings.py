@@ -105,6 +105,16 @@ class Settings:
         "Tag and link named entities while ingesting. The tagger runs ~12k tokens/s on 2 cores (~30 articles/s), "
         "so bulk loads of whole crawls may turn it off and tag in batch.",
     )
+    alert_log: str = _setting(
+        "",
+        "JSON Lines file every alert firing is appended to. Empty: beside a SQLite store (marsad.db → "
+        "marsad.db.alerts.jsonl), or marsad-alerts.jsonl in the working folder for PostgreSQL.",
+    )
+    alert_webhook_timeout: float = _setting(
+        5.0,
+        "Seconds an alert's webhook may take to answer. A slow receiver must not hold up the ingest "
+        "that checked the alert; the firing is kept with the error and the log line is written anyway.",
+    )
 
     def replace(self, **changes: Any) -> Settings:
         """Return a copy with some settings changed (values are read as the field's type)."""

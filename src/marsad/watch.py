@@ -23,6 +23,7 @@ from marsad.errors import InputError
 from marsad.ingest.feeds import FeedEntry, entry_document, parse_feed
 from marsad.ingest.fetch import FetchConfig, Fetcher, FetchResult
 from marsad.models import RawDocument, Rejection
+from marsad.observatory.alerts import check_store_alerts
 from marsad.pipeline import ingest_documents
 from marsad.ports import Store
 from marsad.settings import Settings
@@ -77,6 +78,8 @@ class WatchReport:
     articles: int = 0
     duplicates: int = 0
     rejections: int = 0
+    #: New alert firings after this round (see ``observatory.alerts``).
+    alerts: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def not_modified(self) -> int:
@@ -103,6 +106,7 @@ class WatchReport:
             "articles": self.articles,
             "duplicates": self.duplicates,
             "rejections": self.rejections,
+            "alerts": self.alerts,
         }
 
 
@@ -240,11 +244,14 @@ def watch(
     on_round: Callable[[WatchReport], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> None:
-    """Poll every ``config.interval`` seconds, ``rounds`` times (forever when None)."""
+    """Poll every ``config.interval`` seconds, ``rounds`` times (forever when None); saved alerts are
+    checked after each round that stored articles."""
     done = 0
     while rounds is None or done < rounds:
         started = time.monotonic()
         report = poll_once(config, store, settings)
+        if report.articles:
+            report.alerts = check_store_alerts(store, settings)
         log.info("watch round %d: %d new articles, %d rejections", done + 1, report.articles, report.rejections)
         done += 1
         if on_round is not None:

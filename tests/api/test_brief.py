@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from marsad.queries import RISING_SCORE, brief, is_rising, spike_score
+from marsad.observatory.brief import brief
+from marsad.observatory.spikes import RISING_SCORE, is_rising, spike_score
 from marsad.store import SQLiteStore
 from tests.api.live import build_store
 

@@ -12,7 +12,7 @@ import os
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Query, Request
+from fastapi import FastAPI, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field, model_validator
 
@@ -34,6 +34,8 @@ from marsad.api.common import (
 )
 from marsad.ingest.fetch import FetchConfig, fetch_url
 from marsad.ingest.files import iter_payload
+from marsad.observatory import brief, outlets
+from marsad.observatory.alerts import check_alerts
 from marsad.pipeline import ingest_documents
 
 #: Error answers any route may give, declared once so the OpenAPI document lists them (and replaces
@@ -113,13 +115,13 @@ def add_api(app: FastAPI, ctx: Context) -> None:
         request: Request,
         q: Annotated[list[str], Query(max_length=2000, description="One or more queries (repeat q).")],
     ) -> Response:
-        if not 1 <= len(q) <= queries.ATTENTION_SERIES:
-            raise ApiError(422, "invalid_request", f"give 1 to {queries.ATTENTION_SERIES} queries")
-        return json_read(request, queries.attention(ctx.store(), ctx.engine(), q))
+        if not 1 <= len(q) <= brief.ATTENTION_SERIES:
+            raise ApiError(422, "invalid_request", f"give 1 to {brief.ATTENTION_SERIES} queries")
+        return json_read(request, brief.attention(ctx.store(), ctx.engine(), q))
 
     @app.get("/api/stories/{story_id}/coverage", tags=["stories"], summary="Who covered a story, who was first, who copied whom")
     def api_story_coverage(request: Request, story_id: StoryId) -> Response:
-        data = queries.story_coverage(ctx.store(), story_id)
+        data = outlets.story_coverage(ctx.store(), story_id)
         if data is None:
             raise ApiError(404, "not_found", f"no story with id {story_id}")
         return json_read(request, data)
@@ -129,7 +131,7 @@ def add_api(app: FastAPI, ctx: Context) -> None:
         request: Request,
         day: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$", description="The day; the latest by default.")] = None,
     ) -> Response:
-        return json_read(request, queries.brief(ctx.store(), day))
+        return json_read(request, brief.brief(ctx.store(), day))
 
     @app.get("/api/rejections", tags=["rejections"], summary="Inputs not stored, with the reason")
     def api_rejections(request: Request, limit: Limit = 20, offset: Offset = 0) -> Response:
@@ -163,9 +165,29 @@ def add_api(app: FastAPI, ctx: Context) -> None:
     def api_entities(request: Request, limit: Limit = 20, offset: Offset = 0, type: EntityType = None) -> Response:
         return json_read(request, queries.list_entities(ctx.store(), limit, offset, type))
 
-    @app.get("/api/sources", tags=["sources"], summary="The outlets of the stored articles, with Arabic names")
+    @app.get("/api/sources", tags=["sources"], summary="Outlet profiles: Arabic name, volume, topics, how often first, how often copying")
     def api_sources(request: Request) -> Response:
-        return json_read(request, {"items": queries.sources(ctx.store())})
+        return json_read(request, {"items": outlets.source_profiles(ctx.store())})
+
+    @app.get("/api/sources/{slug}", tags=["sources"], summary="One outlet's profile")
+    def api_source(request: Request, slug: Annotated[str, Path(min_length=1, max_length=100)]) -> Response:
+        data = outlets.source_profile(ctx.store(), slug)
+        if data is None:
+            raise ApiError(404, "not_found", f"no article of source {slug!r}")
+        return json_read(request, data)
+
+    @app.get("/api/matrix", tags=["sources"], summary="A day's outlet × story matrix: who covered which of the day's largest stories")
+    def api_matrix(
+        request: Request,
+        day: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$", description="The day; the latest by default.")] = None,
+        limit: Limit = outlets.MATRIX_STORIES,
+    ) -> Response:
+        return json_read(request, outlets.day_matrix(ctx.store(), day, limit))
+
+    @app.get("/api/alerts", tags=["alerts"], summary="Saved alerts and their latest firings")
+    def api_alerts(request: Request, limit: Limit = 50) -> Response:
+        store = ctx.store()
+        return json_read(request, {"alerts": store.alerts(), "events": store.alert_events(limit=limit)})
 
     @app.get("/api/entities/{entity_id}", tags=["entities"], summary="One entity: timeline, co-occurring, articles, stories")
     def api_entity(request: Request, entity_id: EntityId) -> Response:
@@ -211,8 +233,8 @@ def add_api(app: FastAPI, ctx: Context) -> None:
             items = iter_payload(body.content.encode("utf-8"), body.uri, when,
                                  f"{body.content_type}; charset=utf-8", ctx.settings)
         report = ingest_documents(items, ctx.store(), ctx.settings)
-        ctx.engine()  # index the new articles now
         out = report.to_dict()
+        out["alerts"] = check_alerts(ctx.store(), ctx.engine(), ctx.settings)  # the engine indexes the new articles first
         out["article_ids"] = report.article_ids
         return JSONResponse(out, status_code=201)
 

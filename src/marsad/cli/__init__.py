@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from marsad.cli import batch, core, entities, inputs, stories, web
+from marsad.cli import batch, core, entities, inputs, observe, stories, web
 from marsad.errors import MarsadError, StoreError
 
 app = typer.Typer(
@@ -22,7 +22,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-for _module in (core, inputs, stories, entities, web, batch):
+for _module in (core, inputs, stories, entities, observe, web, batch):
     _module.register(app)
 
 

@@ -70,7 +70,9 @@ def ingest(
     workers: Annotated[int | None, typer.Option(
         "--workers", min=0, help="Worker processes that parse and tag (0: one per core; default: the setting).")] = None,
 ) -> None:
-    """Ingest pages and article files into the store; the same article twice is stored once."""
+    """Ingest pages and article files into the store; the same article twice is stored once (saved alerts are checked after)."""
+    from marsad.observatory.alerts import check_store_alerts
+
     settings = load_settings({"db": db, "ingest_workers": workers})
     for spec in paths:
         if not any(c in spec for c in "*?[") and not Path(spec).exists():
@@ -84,12 +86,13 @@ def ingest(
                 report = ingest_paths(paths, store, settings, progress=lambda n: bar.advance(task, n))
         else:
             report = ingest_paths(paths, store, settings)
+        fired = check_store_alerts(store, settings) if report.articles else []
     if as_json:
-        print_json(report.to_dict())
+        print_json({**report.to_dict(), "alerts": fired})
     else:
         typer.echo(
             f"pages: {report.pages}  articles: {report.articles}  duplicates skipped: {report.duplicates}"
-            f"  rejections: {report.rejections}"
+            f"  rejections: {report.rejections}{f'  alerts fired: {len(fired)}' if fired else ''}"
         )
         for reason, n in sorted(report.rejection_reasons.items()):
             typer.echo(f"  rejected ({reason}): {n}", err=True)
@@ -156,7 +159,7 @@ def rejections(
 
 def digest(db: DbOption = None, as_json: JsonOption = False) -> None:
     """Print a short digest of the store: counts, sources, most used tags, latest articles."""
-    from marsad.queries import digest as store_digest
+    from marsad.observatory.brief import digest as store_digest
 
     with open_db(db) as store:
         data = store_digest(store)
@@ -182,23 +185,6 @@ def digest(db: DbOption = None, as_json: JsonOption = False) -> None:
         console.print("tags: " + "، ".join(f"{t['tag']} ({t['articles']})" for t in data["top_tags"]))
     for r in data["latest"]:
         console.print(f"  {r['id']:>6}  {(r['date'] or '')[:16]:16}  {outlet_name(r['source']) or '-'}  {r['title'] or '(untitled)'}")
-
-
-def sources(
-    db: DbOption = None,
-    as_json: JsonOption = False,
-    limit: Annotated[int | None, typer.Option(help="Show at most this many (most articles first).", min=0)] = None,
-) -> None:
-    """List the outlets of the stored articles: Arabic name, slug, country, site and article count."""
-    from marsad.queries import sources as store_sources
-
-    with open_db(db) as store:
-        rows = store_sources(store)[:limit]
-    if as_json:
-        print_json(rows)
-        return
-    for r in rows:
-        typer.echo(f"{r['article_count']:>7}  {r['name']}  ({r['slug'] or '-'})  {r['site'] or ''}")
 
 
 def repair(db: DbOption = None, as_json: JsonOption = False) -> None:
@@ -232,5 +218,5 @@ def settings(
 
 def register(app: typer.Typer) -> None:
     """Add this module's verbs to the command line."""
-    for verb in (parse, ingest, articles, show, rejections, digest, sources, repair, settings):
+    for verb in (parse, ingest, articles, show, rejections, digest, repair, settings):
         app.command()(verb)

@@ -40,6 +40,7 @@ def watch(
         typer.echo(
             f"feeds: {len(report.feeds)}  unchanged (304): {report.not_modified}  new entries: {report.new_entries}"
             f"  pages: {report.pages_fetched}  articles: {report.articles}  rejections: {report.rejections}"
+            f"{f'  alerts fired: {len(report.alerts)}' if report.alerts else ''}"
         )
         for f in report.feeds:
             if f.error and f.status != 304:
@@ -61,6 +62,7 @@ def fetch(
     """Fetch one page (robots.txt respected, retries with backoff) and store its article(s)."""
     from marsad.extract import extract
     from marsad.models import Rejection
+    from marsad.observatory.alerts import check_store_alerts
     from marsad.pipeline import ingest_documents
 
     if not url.startswith(("http://", "https://")):
@@ -79,12 +81,14 @@ def fetch(
     store = open_store(settings.db)
     try:
         report = ingest_documents([doc], store, settings)
+        fired = check_store_alerts(store, settings) if report.articles else []
     finally:
         store.close()
     if as_json:
-        sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(json.dumps({**report.to_dict(), "alerts": fired}, ensure_ascii=False, indent=2) + "\n")
     else:
-        typer.echo(f"{res.final_url}: articles: {report.articles}  duplicates: {report.duplicates}  rejections: {report.rejections}")
+        typer.echo(f"{res.final_url}: articles: {report.articles}  duplicates: {report.duplicates}  rejections: {report.rejections}"
+                   f"{f'  alerts fired: {len(fired)}' if fired else ''}")
     if not report.read_anything:
         raise typer.Exit(1)
 

@@ -132,7 +132,7 @@ def brief(
     as_json: JsonOption = False,
 ) -> None:
     """The day's brief: its largest stories and the entities rising against the week before."""
-    from marsad.queries import brief as store_brief
+    from marsad.observatory.brief import brief as store_brief
 
     with open_db(db) as store:
         data = store_brief(store, day)
@@ -156,7 +156,7 @@ def coverage(
 ) -> None:
     """Who covered a story: articles per outlet, who was first, who republished whom, who did not cover it."""
     from marsad.ingest.outlets import outlet_name
-    from marsad.queries import story_coverage
+    from marsad.observatory.outlets import story_coverage
 
     with open_db(db) as store:
         data = story_coverage(store, story_id)

@@ -63,7 +63,7 @@ def attention(
     as_csv: Annotated[bool, typer.Option("--csv", help="Print day,query,count,share rows.")] = False,
 ) -> None:
     """Articles per day matching each query, and their share of the day's articles, side by side."""
-    from marsad.queries import attention as store_attention
+    from marsad.observatory.brief import attention as store_attention
     from marsad.search import open_search
 
     db_path = str(load_settings({"db": db}).db)

@@ -58,8 +58,16 @@ def _story_edges(ops: Operations, dialect: str) -> None:
     story_edges.create(ops.get_bind(), checkfirst=True)
 
 
+def _alerts(ops: Operations, dialect: str) -> None:
+    """Version 4: saved searches with alert rules and the days they fired (issue 17)."""
+    from marsad.store.schema import alert_events, alerts
+
+    alerts.create(ops.get_bind(), checkfirst=True)
+    alert_events.create(ops.get_bind(), checkfirst=True)
+
+
 #: Schema steps after version 1, in order: ``STEPS[k]`` moves a store from version k+1 to k+2.
-STEPS: tuple[Callable[[Operations, str], None], ...] = (_mention_titles, _story_edges)
+STEPS: tuple[Callable[[Operations, str], None], ...] = (_mention_titles, _story_edges, _alerts)
 assert len(STEPS) == SCHEMA_VERSION - 1, "one step per version after the first"
 
 

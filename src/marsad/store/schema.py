@@ -28,7 +28,7 @@ from sqlalchemy.dialects.postgresql import TSVECTOR
 
 #: Version of the unified schema (``marsad_schema`` table). Stores written before it (SQLite
 #: ``user_version`` 1-6, PostgreSQL ``schema_version`` 1-7) are brought to version 1 on open.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 metadata = MetaData()
 
@@ -219,6 +219,31 @@ watch_seen = Table(
     Column("entry_id", Text, nullable=False),
     Column("seen_at", Text, nullable=False),
     PrimaryKeyConstraint("feed_url", "entry_id"),
+)
+#: Saved searches that raise alerts (version 4): a threshold or a spike rule on the daily count of
+#: a search's matches, checked after each ingest or watch round.
+alerts = Table(
+    "alerts", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("name", Text, nullable=False, unique=True),
+    Column("query", Text, nullable=False),
+    Column("rule", Text, nullable=False),
+    Column("threshold", Float, nullable=False),
+    Column("webhook", Text),
+    Column("since_day", Text),
+    Column("created_at", Text, nullable=False),
+)
+#: One row per alert and day it fired (so a day fires once), with how it was delivered.
+alert_events = Table(
+    "alert_events", metadata,
+    Column("alert_id", BigInteger, ForeignKey("alerts.id"), nullable=False),
+    Column("day", Text, nullable=False),
+    Column("count", Integer, nullable=False),
+    Column("expected", Float),
+    Column("score", Float),
+    Column("fired_at", Text, nullable=False),
+    Column("delivery", Text),
+    PrimaryKeyConstraint("alert_id", "day"),
 )
 #: PostgreSQL only: the search index (marsad.search.postgres_backend), one row per article.
 search_docs = Table(

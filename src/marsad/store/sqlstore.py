@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from marsad.store.derived import SqlDerivedState
 from marsad.store.feeds import SqlFeedState
+from marsad.store.observe import SqlObservatory
 from marsad.store.reads import SqlReadModel
 from marsad.store.writes import SqlPageWriter
 
 
-class SqlStore(SqlPageWriter, SqlDerivedState, SqlReadModel, SqlFeedState):
+class SqlStore(SqlPageWriter, SqlDerivedState, SqlReadModel, SqlFeedState, SqlObservatory):
     """The store at a location: a SQLite file path, or a postgresql:// URL."""
 
     def partition_names(self) -> list[str]:

@@ -13,6 +13,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from marsad import queries
 from marsad.ingest.outlets import outlet_name
 from marsad.models import ENTITY_TYPES
+from marsad.observatory import brief, outlets
 from marsad.ports import Store
 from marsad.search.engine import highlight
 from marsad.search.query import parse_query
@@ -160,7 +161,7 @@ def register(app: FastAPI, ctx: Context) -> None:
     """Add the web pages to ``app``."""
 
     def home_page(request: Request, suffix: bool, day: str | None) -> Response:
-        data = queries.home(ctx.store(), day)
+        data = brief.home(ctx.store(), day)
         data["title"] = "مرصد — آخر الأخبار"
         return render(request, "home.html", data, wants_json(request, suffix))
 
@@ -249,7 +250,7 @@ def register(app: FastAPI, ctx: Context) -> None:
     def attention_page(request: Request, q: list[str], suffix: bool) -> Response:
         as_json = wants_json(request, suffix)
         terms = [t for t in q if t.strip()][:ATTENTION_BOXES]
-        data: dict[str, Any] = {"q": terms, **(queries.attention(ctx.store(), ctx.engine(), terms) if terms else
+        data: dict[str, Any] = {"q": terms, **(brief.attention(ctx.store(), ctx.engine(), terms) if terms else
                                                 {"days": [], "series": []})}
         if as_json:
             return render(request, "", data, True)
@@ -279,7 +280,7 @@ def register(app: FastAPI, ctx: Context) -> None:
         for a in data["articles"]:
             by_source.setdefault(a.get("source") or "", []).append(a)
         view = {"story": data, "by_source": by_source, "title": data.get("title") or "قصة",
-                "coverage": queries.story_coverage(ctx.store(), story_id),
+                "coverage": outlets.story_coverage(ctx.store(), story_id),
                 "quotes": queries.story_quotes(ctx.store(), story_id, STORY_QUOTES) or []}
         return render(request, "story.html", view, False)
 

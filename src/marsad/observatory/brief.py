@@ -1,0 +1,134 @@
+"""The day's brief, the home page, the digest and attention over time (counts per day of any search)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from marsad.ingest.outlets import outlet_name
+from marsad.observatory.spikes import BASELINE_DAYS, expected_count, is_rising, spike_score
+from marsad.ports import Store
+from marsad.queries import list_stories
+from marsad.search import SearchEngine
+
+#: Articles shown on the home page, grouped by day and source.
+HOME_ARTICLES = 60
+#: Stories shown on the home page.
+HOME_STORIES = 20
+BRIEF_STORIES = 20
+BRIEF_ENTITIES = 15
+
+
+def brief(store: Store, day: str | None = None) -> dict[str, Any]:
+    """Return the brief of one day (the latest by default): its largest stories, the entities rising
+    against the days before (``spike_score``), and the neighbouring days to move to."""
+    totals = store.day_counts()
+    days = sorted(totals)
+    if not days:
+        return {"day": None, "days": [], "previous_day": None, "next_day": None, "stories": [], "rising": []}
+    day = day if day in days else days[-1]
+    i = days.index(day)
+    window = days[max(0, i - BASELINE_DAYS) : i]
+    counts = store.entity_day_counts([*window, day])
+    rising: list[dict[str, Any]] = []
+    for entity_id in {e for e, d in counts if d == day}:
+        today = counts[(entity_id, day)]
+        before = [counts.get((entity_id, d), 0) for d in window]
+        before_totals = [totals[d] for d in window]
+        if is_rising(today, before, before_totals, totals[day]):
+            rising.append({"id": entity_id, "articles": today,
+                           "expected": round(expected_count(before, before_totals, totals[day]), 2),
+                           "score": round(spike_score(today, before, before_totals, totals[day]), 2)})
+    rising.sort(key=lambda r: (-r["score"], r["id"]))
+    rising = rising[:BRIEF_ENTITIES]
+    names = store.entity_names([r["id"] for r in rising])
+    for r in rising:
+        r["name"] = names.get(r["id"], r["id"])
+    return {
+        "day": day,
+        "days": days,
+        "previous_day": days[i - 1] if i else None,
+        "next_day": days[i + 1] if i + 1 < len(days) else None,
+        "baseline_days": window,
+        "stories": list_stories(store, BRIEF_STORIES, 0, day, "size")["items"],
+        "rising": rising,
+    }
+
+
+
+def home(store: Store, day: str | None = None) -> dict[str, Any]:
+    """Return the home page data: one day's brief (the latest day by default: its largest stories,
+    rising entities, the days before and after) and the latest articles by day and source."""
+    days: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    for item in store.recent_articles(HOME_ARTICLES):
+        days.setdefault(item.get("day") or "", {}).setdefault(item["source"] or "", []).append(item)
+    grouped = [
+        {"day": d, "sources": [{"source": s, "articles": arts} for s, arts in by_source.items()]}
+        for d, by_source in days.items()
+    ]
+    today = brief(store, day)
+    return {
+        "counts": store.counts(),
+        "stories": today["stories"][:HOME_STORIES],
+        "day": today["day"],
+        "previous_day": today["previous_day"],
+        "next_day": today["next_day"],
+        "rising": today["rising"],
+        "days": grouped,
+    }
+
+
+
+#: Queries one attention view compares (each is a search).
+ATTENTION_SERIES = 8
+
+
+def attention(store: Store, engine: SearchEngine, terms: list[str]) -> dict[str, Any]:
+    """Return, for each query, the matching articles per publication day and their share of that
+    day's stored articles: ``{"days", "series": [{"query", "total", "points": [{"day", "count", "share"}]}]}``.
+
+    A query is anything search takes (words, phrases, ``entity:``, ``source:``); counts come from
+    the search index's day histogram, so they are the articles search finds (tantivy's histogram
+    holds a query's first 62 days; narrow a longer store with ``date:A..B``).
+    """
+    totals = store.day_counts()
+    days = sorted(totals)
+    series = []
+    for term in terms:
+        found = engine.search(term, limit=0)
+        per_day = {str(d["value"]): int(d["count"]) for d in found.facets.get("days", [])}
+        series.append({
+            "query": term,
+            "total": found.total,
+            "errors": found.errors,
+            "points": [{"day": d, "count": per_day.get(d, 0), "share": round(per_day.get(d, 0) / totals[d], 4)}
+                       for d in days],
+        })
+    return {"days": days, "series": series}
+
+
+#: Tags and latest articles a digest lists.
+DIGEST_TAGS = 15
+DIGEST_LATEST = 10
+#: Stories of the latest day and most mentioned entities a digest lists.
+DIGEST_STORIES = 5
+DIGEST_ENTITIES = 10
+
+
+def digest(store: Store) -> dict[str, Any]:
+    """Return a short digest: counts, the latest day's largest stories, the most mentioned entities,
+    sources, most used tags, and the latest articles (newest first, by publication time)."""
+    tags: Counter[str] = Counter()
+    for art in store.iter_articles():
+        tags.update(art.get("tags", []))
+    today = brief(store)
+    return {
+        "counts": store.counts(),
+        "day": today["day"],
+        "stories": today["stories"][:DIGEST_STORIES],
+        "entities": [{k: e[k] for k in ("id", "type", "name", "mentions", "article_count")}
+                     for e in store.entities(limit=DIGEST_ENTITIES)],
+        "sources": [{"source": s, "name": outlet_name(s), "articles": n} for s, n in store.sources()],
+        "top_tags": [{"tag": t, "articles": n} for t, n in tags.most_common(DIGEST_TAGS)],
+        "latest": [{k: v for k, v in r.items() if k != "tags"} for r in store.recent_articles(DIGEST_LATEST)],
+    }

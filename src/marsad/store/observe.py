@@ -1,0 +1,136 @@
+"""The observatory's state and aggregates: saved-search alerts, and per-outlet profile counts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from marsad.store.sql import SqlBase, clean, now
+
+#: A story member's order inside its story: by publication time, then id (the order the story
+#: page lists, whose first member is the first report).
+_ORDERED_MEMBERS = (
+    "SELECT sa.story_id, coalesce(a.source, '') AS source, a.id, a.date, a.day,"
+    " row_number() OVER (PARTITION BY sa.story_id ORDER BY a.date, a.id) AS pos"
+    " FROM story_articles sa JOIN articles a ON a.id = sa.article_id WHERE a.date IS NOT NULL"
+)
+
+
+class SqlObservatory(SqlBase):
+    """Alerts and the counts behind per-outlet profiles."""
+
+    # -- alerts ----------------------------------------------------------------------------------
+
+    def add_alert(self, name: str, query: str, rule: str, threshold: float, webhook: str | None,
+                  since_day: str | None) -> int:
+        """Save an alert and return its id (a name is used once)."""
+        return int(self.scalar(
+            "INSERT INTO alerts(name, query, rule, threshold, webhook, since_day, created_at)"
+            " VALUES (:n, :q, :r, :t, :w, :s, :at) RETURNING id",
+            n=clean(name), q=clean(query), r=rule, t=threshold, w=clean(webhook), s=since_day, at=now()))
+
+    def alerts(self) -> list[dict[str, Any]]:
+        """Return every saved alert with its number of firings and the last day it fired."""
+        return [{**r, "id": int(r["id"]), "fired": int(r["fired"])} for r in self.rows(
+            "SELECT al.id, al.name, al.query, al.rule, al.threshold, al.webhook, al.since_day, al.created_at,"
+            " count(ev.day) AS fired, max(ev.day) AS last_fired"
+            " FROM alerts al LEFT JOIN alert_events ev ON ev.alert_id = al.id"
+            " GROUP BY al.id, al.name, al.query, al.rule, al.threshold, al.webhook, al.since_day, al.created_at"
+            " ORDER BY al.id")]
+
+    def alert_id(self, name_or_id: str) -> int | None:
+        """Return the id of the alert with this name (or this id), or None."""
+        if name_or_id.isdigit():
+            found = self.scalar("SELECT id FROM alerts WHERE id = :i", i=int(name_or_id))
+            if found is not None:
+                return int(found)
+        found = self.scalar("SELECT id FROM alerts WHERE name = :n", n=clean(name_or_id))
+        return int(found) if found is not None else None
+
+    def remove_alert(self, alert_id: int) -> bool:
+        """Delete an alert and its firings; return whether it existed."""
+        self.run("DELETE FROM alert_events WHERE alert_id = :i", i=alert_id)
+        return bool(self.run("DELETE FROM alerts WHERE id = :i", i=alert_id).rowcount)
+
+    def record_alert_event(self, alert_id: int, day: str, count: int, expected: float | None,
+                           score: float | None) -> bool:
+        """Record that an alert fired for a day; return False when that day had fired already."""
+        return bool(self.run(
+            "INSERT INTO alert_events(alert_id, day, count, expected, score, fired_at)"
+            " VALUES (:i, :d, :c, :e, :s, :at) ON CONFLICT (alert_id, day) DO NOTHING",
+            i=alert_id, d=day, c=count, e=expected, s=score, at=now()).rowcount)
+
+    def set_alert_delivery(self, alert_id: int, day: str, delivery: str) -> None:
+        """Record how a firing was delivered (log, webhook status or error)."""
+        self.run("UPDATE alert_events SET delivery = :v WHERE alert_id = :i AND day = :d",
+                 v=clean(delivery), i=alert_id, d=day)
+
+    def alert_events(self, alert_id: int | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        """Return the latest firings (of one alert, or of all), newest day first."""
+        return [{**r, "alert_id": int(r["alert_id"])} for r in self.rows(
+            "SELECT ev.alert_id, al.name, al.query, ev.day, ev.count, ev.expected, ev.score, ev.fired_at, ev.delivery"
+            " FROM alert_events ev JOIN alerts al ON al.id = ev.alert_id"
+            " WHERE CAST(:i AS BIGINT) IS NULL OR ev.alert_id = :i ORDER BY ev.day DESC, ev.alert_id LIMIT :n",
+            i=alert_id, n=limit)]
+
+    # -- per-outlet profiles ---------------------------------------------------------------------
+
+    def source_volumes(self) -> list[dict[str, Any]]:
+        """Return per outlet: articles, days with articles, first and last publication day."""
+        return [{**r, "articles": int(r["articles"]), "days": int(r["days"])} for r in self.rows(
+            "SELECT coalesce(source, '') AS source, count(*) AS articles, count(DISTINCT day) AS days,"
+            " min(day) AS first_day, max(day) AS last_day FROM articles GROUP BY coalesce(source, '')")]
+
+    def source_firsts(self, min_outlets: int = 2) -> dict[str, tuple[int, int]]:
+        """Return per outlet (stories of ``min_outlets`` or more outlets it covered, of them those it
+        published first)."""
+        rows = self.rows(
+            f"WITH m AS ({_ORDERED_MEMBERS}),"
+            " multi AS (SELECT story_id FROM m GROUP BY story_id HAVING count(DISTINCT source) >= :k)"
+            " SELECT m.source, count(DISTINCT m.story_id) AS covered,"
+            " count(DISTINCT CASE WHEN m.pos = 1 THEN m.story_id END) AS first"
+            " FROM m JOIN multi ON multi.story_id = m.story_id GROUP BY m.source", k=min_outlets)
+        return {str(r["source"]): (int(r["covered"]), int(r["first"])) for r in rows}
+
+    def source_copies(self) -> dict[str, tuple[int, int]]:
+        """Return per outlet (its articles that repeat an earlier article of another outlet, its
+        articles another outlet repeated later), from the recorded exact and near duplicates."""
+        rows = self.rows(
+            "SELECT coalesce(x.source, '') AS sa, coalesce(y.source, '') AS sb,"
+            " (x.date < y.date OR (x.date = y.date AND x.id < y.id)) AS a_first, x.id AS ia, y.id AS ib"
+            " FROM duplicates d JOIN articles x ON x.id = d.a JOIN articles y ON y.id = d.b"
+            " WHERE x.date IS NOT NULL AND y.date IS NOT NULL AND coalesce(x.source, '') <> coalesce(y.source, '')")
+        copies: dict[str, set[int]] = {}
+        copied: dict[str, set[int]] = {}
+        for r in rows:
+            (orig_src, orig), (copy_src, copy) = (
+                ((r["sa"], r["ia"]), (r["sb"], r["ib"])) if r["a_first"] else ((r["sb"], r["ib"]), (r["sa"], r["ia"])))
+            copies.setdefault(str(copy_src), set()).add(int(copy))
+            copied.setdefault(str(orig_src), set()).add(int(orig))
+        return {s: (len(copies.get(s, ())), len(copied.get(s, ()))) for s in set(copies) | set(copied)}
+
+    def source_entities(self, per_source: int, since_day: str | None = None) -> dict[str, list[tuple[str, int]]]:
+        """Return per outlet its most covered entities (entity id, articles), at most ``per_source``,
+        over the dated articles published from ``since_day`` on (all when None)."""
+        out: dict[str, list[tuple[str, int]]] = {}
+        for r in self.rows(
+            "SELECT source, entity_id, n FROM (SELECT coalesce(a.source, '') AS source, m.entity_id,"
+            " count(DISTINCT m.article_id) AS n, row_number() OVER (PARTITION BY coalesce(a.source, '')"
+            " ORDER BY count(DISTINCT m.article_id) DESC, m.entity_id{C}) AS r"
+            " FROM articles a JOIN mentions m ON m.article_id = a.id WHERE m.entity_id IS NOT NULL"
+            " AND a.day >= :d"
+            " GROUP BY coalesce(a.source, ''), m.entity_id) t WHERE r <= :k ORDER BY source, r", k=per_source, d=since_day or ""):
+            out.setdefault(str(r["source"]), []).append((str(r["entity_id"]), int(r["n"])))
+        return out
+
+    def story_source_counts(self, story_ids: Sequence[int], day: str | None = None) -> dict[tuple[int, str], tuple[int, bool]]:
+        """Return (story, outlet) → (its articles in the story, published that ``day`` when given;
+        whether it published the story's first report)."""
+        if not story_ids:
+            return {}
+        rows = self.rows(
+            "SELECT story_id, source, sum(CASE WHEN CAST(:d AS TEXT) IS NULL OR day = :d THEN 1 ELSE 0 END) AS n,"
+            f" max(CASE WHEN pos = 1 THEN 1 ELSE 0 END) AS first FROM ({_ORDERED_MEMBERS} AND sa.story_id IN :ids) m"
+            " GROUP BY story_id, source",
+            ids=sorted(set(story_ids)), d=day)
+        return {(int(r["story_id"]), str(r["source"])): (int(r["n"]), bool(r["first"])) for r in rows}

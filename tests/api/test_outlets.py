@@ -1,0 +1,116 @@
+"""Outlet profiles and the day's outlet × story matrix (issue 17), on 95 real SaudiNewsNet articles
+with labelled wire copies, over SQLite and PostgreSQL: every figure is recomputed here in Python from
+the store's plain rows (articles, story members, duplicate pairs), not by the code under test, and
+the CLI, the API and the page give the same data."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from marsad.observatory.outlets import FIRST_MIN_OUTLETS, PROFILE_DAYS
+from marsad.pipeline import ingest_paths
+from marsad.settings import load_settings
+from marsad.store import open_store
+from tests.api.live import live_server
+from tests.conftest import BACKENDS, DATA, run_cli, store_location
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """The 95 articles ingested into a store of each backend, and the app serving it: (store, URL)."""
+    db = store_location(request, request.param, tmp_path_factory.mktemp("outlets"))
+    with open_store(db) as store:
+        ingest_paths([str(DATA / "pairs" / "near-duplicates-articles.json")], store, load_settings({"db": db}))
+    with live_server(db) as url:
+        yield db, url
+
+
+def _plain(db: str) -> tuple[list[dict[str, Any]], dict[int, int], list[tuple[int, int]]]:
+    with open_store(db) as store:
+        arts = store.rows("SELECT id, coalesce(source, '') AS source, date, day FROM articles")
+        members = {int(r["article_id"]): int(r["story_id"]) for r in store.rows("SELECT article_id, story_id FROM story_articles")}
+        dups = [(int(r["a"]), int(r["b"])) for r in store.rows("SELECT a, b FROM duplicates")]
+    return arts, members, dups
+
+
+def test_profiles_match_plain_rows(served: tuple[str, str]) -> None:
+    """Volume, first reports of multi-outlet stories and copies per outlet, recomputed from rows."""
+    db, url = served
+    arts, members, dups = _plain(db)
+    by_id = {int(a["id"]): a for a in arts}
+    volume = Counter(a["source"] for a in arts)
+    days = defaultdict(set)
+    for a in arts:
+        if a["day"]:
+            days[a["source"]].add(a["day"])
+    stories: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for aid, sid in members.items():
+        if by_id[aid]["date"]:
+            stories[sid].append(by_id[aid])
+    covered: Counter[str] = Counter()
+    first: Counter[str] = Counter()
+    for arts_of in stories.values():
+        outlets = {a["source"] for a in arts_of}
+        if len(outlets) < FIRST_MIN_OUTLETS:
+            continue
+        covered.update(outlets)
+        first[min(arts_of, key=lambda a: (a["date"], int(a["id"])))["source"]] += 1
+    copies: dict[str, set[int]] = defaultdict(set)
+    for a, b in dups:
+        x, y = by_id[a], by_id[b]
+        if x["date"] and y["date"] and x["source"] != y["source"]:
+            later = max((x, y), key=lambda r: (r["date"], int(r["id"])))
+            copies[later["source"]].add(int(later["id"]))
+    assert any(copies.values()), "the fixture has cross-outlet wire copies"
+
+    data = json.loads(run_cli("sources", "--db", db, "--json").stdout)
+    assert [p["slug"] for p in data] == sorted(volume, key=lambda s: (-volume[s], s))
+    for p in data:
+        s = p["slug"]
+        assert p["article_count"] == volume[s] and p["active_days"] == len(days[s])
+        assert (p["first_day"], p["last_day"]) == (min(days[s]), max(days[s]))
+        assert (p["shared_stories"], p["first_reports"]) == (covered[s], first[s])
+        assert p["copies"] == len(copies[s])
+        assert p["name"] and p["name"] != s, "an Arabic display name from the outlet table"
+        assert len(p["top_entities"]) <= 5 and all(e["name"] and e["articles"] >= 1 for e in p["top_entities"])
+    assert sum(p["first_reports"] for p in data) == sum(1 for v in stories.values()
+                                                         if len({a["source"] for a in v}) >= FIRST_MIN_OUTLETS)
+    # One outlet: the same profile by the CLI and the API; an unknown outlet is a clear error.
+    one = json.loads(run_cli("sources", data[0]["slug"], "--db", db, "--json").stdout)
+    assert one == data[0] == httpx.get(f"{url}/api/sources/{data[0]['slug']}").json()
+    assert httpx.get(f"{url}/api/sources").json()["items"] == data
+    assert run_cli("sources", "nosuch", "--db", db).returncode == 2
+    assert httpx.get(f"{url}/api/sources/nosuch").status_code == 404
+    page = httpx.get(f"{url}/sources")
+    assert page.status_code == 200 and data[0]["name"] in page.text and f"آخر {PROFILE_DAYS} أيام" in page.text
+    assert httpx.get(f"{url}/sources.json").json()["items"] == data
+
+
+def test_day_matrix_matches_plain_rows(served: tuple[str, str]) -> None:
+    """Each cell is the outlet's articles in the story that day; ★ marks the story's first report."""
+    db, url = served
+    arts, members, _ = _plain(db)
+    by_id = {int(a["id"]): a for a in arts}
+    for day in sorted({a["day"] for a in arts if a["day"]})[-3:]:
+        data = json.loads(run_cli("matrix", "--db", db, "--day", day, "--json").stdout)
+        assert data["day"] == day and data["stories"]
+        assert {o["source"] for o in data["outlets"]} == {a["source"] for a in arts if a["day"] == day}
+        for row in data["stories"]:
+            own = [by_id[a] for a, s in members.items() if s == row["id"]]
+            today = Counter(a["source"] for a in own if a["day"] == day)
+            dated = [a for a in own if a["date"]]
+            opener = min(dated, key=lambda a: (a["date"], int(a["id"])))["source"] if dated else None
+            assert {s: c["articles"] for s, c in row["cells"].items()} == dict(today)
+            assert {s for s, c in row["cells"].items() if c["first"]} == ({opener} & set(today))
+            assert row["outlets"] == len(today)
+        assert httpx.get(f"{url}/api/matrix", params={"day": day}).json() == data
+        page = httpx.get(f"{url}/matrix", params={"day": day})
+        assert page.status_code == 200 and (data["stories"][0]["title"] or "") in page.text
+    rows = run_cli("matrix", "--db", db, "--csv").stdout.splitlines()
+    assert rows[0] == "story_id,title,outlet,articles,first" and len(rows) > 1
