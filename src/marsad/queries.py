@@ -203,6 +203,30 @@ def entity_quotes(store: Store, entity_id: str, limit: int = 20) -> list[dict[st
     return _newest(out, limit)
 
 
+def search_quotes(store: Store, engine: SearchEngine, query: str, limit: int = 20,
+                  entity_id: str | None = None) -> dict[str, Any]:
+    """Return the statements that match a search: the latest ``QUOTE_ARTICLES`` articles the query
+    finds (narrowed to an entity's articles with ``entity_id``), each statement kept when its words
+    or its speaker match a query word (any spelling or form, as search matches), newest first.
+    ``{"query", "errors", "items"}``; each item carries ``hits``, the matched spans in ``content``."""
+    from marsad.search.engine import highlight
+    from marsad.search.query import parse_query
+
+    parsed = parse_query(query)
+    text = f"{query} entity:{entity_id}" if entity_id else query
+    found = engine.search(text, limit=QUOTE_ARTICLES, sort="recent", facets=False)
+    clauses = parsed.clauses()
+    out = []
+    for hit in found.hits:
+        for q in _article_quotes(store, int(hit["id"])):
+            if entity_id and q["entity"] != entity_id:
+                continue
+            spans = highlight(q["content"], clauses) if clauses else []
+            if spans or not clauses or highlight(q["speaker"], clauses):
+                out.append({**q, "hits": [list(s) for s in spans]})
+    return {"query": query, "errors": found.errors, "items": _newest(out, limit)}
+
+
 def story_quotes(store: Store, story_id: int, limit: int = 20) -> list[dict[str, Any]] | None:
     """Return who said what in a story's latest articles: statements whose speaker links to a person or
     organisation (unlinked speakers are the extractor's most frequent error), newest first, each with

@@ -41,7 +41,7 @@ def receiver() -> Iterator[tuple[str, list[dict[str, Any]]]]:
     got: list[dict[str, Any]] = []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (the http.server hook name)
+        def do_POST(self) -> None:
             got.append(json.loads(self.rfile.read(int(self.headers["content-length"])).decode("utf-8")))
             self.send_response(204)
             self.end_headers()
@@ -83,7 +83,7 @@ def test_threshold_alert_fires_once_per_day_after_each_ingest(
     fired = json.loads(done.stdout)["alerts"]
     assert {(f["name"], f["day"]) for f in fired} == {("yemen", days[1]), ("dead", days[1])}
     attention = json.loads(run_cli("attention", WORD, "--db", db, "--json").stdout)["series"][0]["points"]
-    for (path, arts), day in zip(files, days, strict=True):
+    for (_path, arts), day in zip(files, days, strict=True):
         count = next(f["count"] for f in first + fired if f["name"] == "yemen" and f["day"] == day)
         assert count == next(p["count"] for p in attention if p["day"] == day)
         exact = sum(WORD in f"{a['title']} {a['content']}" for a in arts)

@@ -107,3 +107,32 @@ def test_story_quotes_cli_api_and_page(store_path: Path) -> None:
         assert page.status_code == 200 and "من قال ماذا" in page.text and items[0]["entity_name"] in page.text
     both = run_cli("quotes", "--story", str(sid), "--entity", "x", "--db", str(store_path))
     assert both.returncode != 0 and "one of --entity" in both.stderr
+
+
+def test_statements_are_searchable(store_path: Path) -> None:
+    """`marsad quotes --query` and `/api/quotes`: each statement found holds a query word (any form, as
+    search matches: checked here on normalized text) in its content or its speaker, and at least half the judged statements whose opening holds it are found
+    (the extractor's recall on the gold is about 0.6)."""
+    gold = [json.loads(line) for line in (QUOTES / "gold.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert any("يمن" in normalize_text(g["quote_start"]) for g in gold)
+    word = "اليمن"
+    stem = "يمن"
+    data = json.loads(run_cli("quotes", "--query", word, "--db", str(store_path), "--json", "--limit", "200").stdout)
+    items = data["items"]
+    assert items and data["query"] == word
+    for q in items:
+        assert stem in normalize_text(q["content"] + " " + q["speaker"])
+        assert all(stem in normalize_text(q["content"][s:e]) for s, e in q["hits"])
+    # Every judged statement whose opening words hold the word is found.
+    wanted = {g["quote_start"] for g in gold if stem in normalize_text(g["quote_start"])}
+    found = [w for w in wanted if any(_starts_like(w, q["content"]) for q in items)]
+    assert len(found) >= len(wanted) * 0.5, (len(found), len(wanted))
+    # One entity's statements matching a word are a subset of its statements.
+    speaker = next(q["entity"] for q in items if q["entity"])
+    own = json.loads(run_cli("quotes", "--entity", speaker, "--query", word, "--db", str(store_path), "--json").stdout)["items"]
+    assert own and all(q["entity"] == speaker for q in own)
+    with live_server(store_path) as url:
+        api = httpx.get(f"{url}/api/quotes", params={"q": word, "limit": 100}).json()
+        assert api["items"] == items[:100]
+        assert httpx.get(f"{url}/api/quotes", params={"q": word, "entity": "nosuch"}).status_code == 404
+    assert run_cli("quotes", "--story", "1", "--query", word, "--db", str(store_path)).returncode == 2

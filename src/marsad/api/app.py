@@ -210,6 +210,17 @@ def add_api(app: FastAPI, ctx: Context) -> None:
             raise ApiError(404, "not_found", f"no story {story_id}")
         return json_read(request, {"story": story_id, "items": data})
 
+    @app.get("/api/quotes", tags=["entities"], summary="Statements matching a search (any spelling or form), of everyone or of one entity")
+    def api_quotes(
+        request: Request,
+        q: Annotated[str, Query(min_length=1, max_length=2000, description="What the statement or its speaker says.")],
+        entity: Annotated[str | None, Query(max_length=200, description="Only this entity's statements.")] = None,
+        limit: Limit = 20,
+    ) -> Response:
+        if entity is not None and queries.entity_quotes(ctx.store(), entity, 1) is None:
+            raise ApiError(404, "not_found", f"no entity with id {entity}")
+        return json_read(request, queries.search_quotes(ctx.store(), ctx.engine(), q, limit, entity))
+
     @app.get("/api/duplicates", tags=["duplicates"], summary="Duplicate article pairs")
     def api_duplicates(request: Request, limit: Limit = 20, offset: Offset = 0) -> Response:
         return json_read(request, queries.list_duplicates(ctx.store(), limit, offset))

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from marsad.cli.app import DbOption, JsonOption, open_db, print_json
+from marsad.cli.app import DbOption, JsonOption, db_location, open_db, print_json
 from marsad.errors import InputError
 from marsad.ingest.outlets import outlet_name
 from marsad.settings import load_settings
@@ -85,29 +85,50 @@ def entity(
 def quotes(
     entity_id: Annotated[str | None, typer.Option("--entity", help="Entity id (from `marsad entities`).")] = None,
     story_id: Annotated[int | None, typer.Option("--story", min=1, help="Story id (from `marsad stories`).")] = None,
+    query: Annotated[str | None, typer.Option("--query", "-q", help="Only statements matching this search (any spelling or form).")] = None,
     db: DbOption = None,
     limit: Annotated[int, typer.Option(min=1, max=200, help="Show at most this many statements.")] = 20,
     as_json: JsonOption = False,
 ) -> None:
-    """Show who said what: an entity's statements, or the statements of a story's linked speakers, newest first."""
+    """Show who said what: an entity's statements, a story's linked speakers' statements, or the statements matching a search, newest first."""
     from marsad import queries
+    from marsad.search import open_search
 
-    if (entity_id is None) == (story_id is None):
-        raise InputError("give one of --entity ID or --story ID")
+    if (entity_id is not None and story_id is not None) or (entity_id is None and story_id is None and not query):
+        raise InputError("give --entity ID or --story ID, or --query WORDS (with or without --entity)")
+    if query is not None and story_id is not None:
+        raise InputError("--query searches all statements or one entity's, not a story's")
+    out: dict[str, Any]
     with open_db(db) as store:
-        if entity_id is not None:
-            data, what = queries.entity_quotes(store, entity_id, limit), f"entity with id {entity_id}"
+        if query is not None:
+            if entity_id is not None and queries.entity_quotes(store, entity_id, 1) is None:
+                raise InputError(f"no entity with id {entity_id}")
+            engine = open_search(store, db_location(db))
+            try:
+                engine.catch_up()
+                out = queries.search_quotes(store, engine, query, limit, entity_id)
+            finally:
+                engine.close()
+            data: list[dict[str, Any]] | None = out["items"]
+        elif entity_id is not None:
+            data = queries.entity_quotes(store, entity_id, limit)
+            if data is None:
+                raise InputError(f"no entity with id {entity_id}")
+            out = {"entity": entity_id, "items": data}
         else:
             assert story_id is not None
-            data, what = queries.story_quotes(store, story_id, limit), f"story {story_id}"
-    if data is None:
-        raise InputError(f"no {what}")
+            data = queries.story_quotes(store, story_id, limit)
+            if data is None:
+                raise InputError(f"no story {story_id}")
+            out = {"story": story_id, "items": data}
     if as_json:
-        print_json({"entity": entity_id, "items": data} if entity_id is not None else {"story": story_id, "items": data})
+        print_json(out)
         return
+    for err in out.get("errors") or []:
+        typer.echo(f"note: {err}", err=True)
     if not data:
-        typer.echo("no attributed statements in its latest articles")
-    for q in data:
+        typer.echo("no attributed statements found")
+    for q in data or []:
         typer.echo(f"{(q.get('date') or '')[:10]:10}  {outlet_name(q.get('source'))}  [{q['article_id']}] {q['speaker']} {q['verb']}: {q['content']}")
 
 
