@@ -6,7 +6,8 @@ Starts ``marsad serve`` on a free loopback port over an existing store (build on
 ``marsad ingest ../shared/corpora/saudinewsnet/ --db PATH --workers 2``: the 12 shared days, about
 20,000 articles), then fetches, one request at a time, the brief of the busiest day, the biggest
 story with its coverage, the attention comparison of three names, the entity page (with its
-statements) of the most mentioned person, and the JSON twins of the first two. Printed beside the
+statements) of the most mentioned person, the JSON twins of the first two, the outlet profiles,
+the busiest day's outlet × story matrix, the alerts list and the statements matching a word. Printed beside the
 peer measured in the same run: ``/openapi.json``, a page that does no store work, so the difference
 is Marsad's own. Issue 17's goal: every page under 300 ms.
 """
@@ -49,6 +50,10 @@ def targets(db: Path) -> dict[str, str]:
         "story coverage JSON": f"/api/stories/{story}/coverage",
         "attention, three names": "/attention?q=" + "&q=".join(quote(q) for q in ("إيران", "اليمن", "الحوثي")),
         "entity + statements (top person)": f"/entities/{quote(person, safe=':')}",
+        "outlet profiles": "/sources",
+        "outlet x story matrix (busiest day)": f"/matrix?day={day}",
+        "alerts": "/alerts",
+        "statements matching a word": "/api/quotes?q=" + quote("اليمن"),
     }
 
 

@@ -367,8 +367,8 @@ class Observatory(Protocol):
     def source_copies(self) -> dict[str, tuple[int, int]]:
         """Return per outlet (its copies of other outlets' articles, its articles copied)."""
 
-    def source_entities(self, per_source: int, since_day: str | None = None) -> dict[str, list[tuple[str, int]]]:
-        """Return per outlet its most covered entities since a day."""
+    def source_entities(self, per_source: int, latest: int) -> dict[str, list[tuple[str, int]]]:
+        """Return per outlet its most covered entities in its latest articles."""
 
     def story_source_counts(self, story_ids: Sequence[int], day: str | None = None) -> dict[tuple[int, str], tuple[int, bool]]:
         """Return (story, outlet) → (articles, published the first report)."""

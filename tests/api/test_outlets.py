@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from marsad.observatory.outlets import FIRST_MIN_OUTLETS, PROFILE_DAYS
+from marsad.observatory.outlets import FIRST_MIN_OUTLETS, PROFILE_ARTICLES
 from marsad.pipeline import ingest_paths
 from marsad.settings import load_settings
 from marsad.store import open_store
@@ -88,7 +88,7 @@ def test_profiles_match_plain_rows(served: tuple[str, str]) -> None:
     assert run_cli("sources", "nosuch", "--db", db).returncode == 2
     assert httpx.get(f"{url}/api/sources/nosuch").status_code == 404
     page = httpx.get(f"{url}/sources")
-    assert page.status_code == 200 and data[0]["name"] in page.text and f"آخر {PROFILE_DAYS} أيام" in page.text
+    assert page.status_code == 200 and data[0]["name"] in page.text and f"آخر {PROFILE_ARTICLES} خبر" in page.text
     assert httpx.get(f"{url}/sources.json").json()["items"] == data
 
 

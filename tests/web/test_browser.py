@@ -222,3 +222,31 @@ def test_brief_coverage_and_quotes_pages(page: object, base: str) -> None:
     assert quotes.count() >= 1
     pg.locator(".entity-quotes").scroll_into_view_if_needed()  # type: ignore[attr-defined]
     pg.screenshot(path=str(SHOTS / "quotes.png"), full_page=False)  # type: ignore[attr-defined]
+
+
+def test_outlets_matrix_and_alerts_pages(page: object, base: str) -> None:
+    """Outlet profiles, the day's outlet × story matrix and the alerts list render in Chromium, RTL,
+    with the figures the API gives (issue 17); screenshots kept."""
+    import httpx
+
+    pg = page
+    profiles = httpx.get(base + "/api/sources").json()["items"]
+    pg.goto(base + "/sources")  # type: ignore[attr-defined]
+    _is_rtl_arabic(pg)
+    rows = pg.locator(".profile-table tbody tr")  # type: ignore[attr-defined]
+    assert rows.count() == len(profiles)
+    assert profiles[0]["name"] in rows.first.inner_text()
+    pg.screenshot(path=str(SHOTS / "sources.png"), full_page=False)  # type: ignore[attr-defined]
+
+    matrix = httpx.get(base + "/api/matrix").json()
+    pg.goto(base + "/matrix")  # type: ignore[attr-defined]
+    _is_rtl_arabic(pg)
+    assert pg.locator(".matrix-table tbody tr").count() == len(matrix["stories"])  # type: ignore[attr-defined]
+    assert pg.locator(".matrix-table thead th").count() == len(matrix["outlets"]) + 2  # type: ignore[attr-defined]
+    firsts = sum(c["first"] for s in matrix["stories"] for c in s["cells"].values())
+    assert pg.locator(".matrix-table td.first").count() == firsts  # type: ignore[attr-defined]
+    pg.screenshot(path=str(SHOTS / "matrix.png"), full_page=False)  # type: ignore[attr-defined]
+
+    pg.goto(base + "/alerts")  # type: ignore[attr-defined]
+    assert pg.locator("html").get_attribute("dir") == "rtl"  # type: ignore[attr-defined]
+    assert "marsad alerts add" in pg.inner_text("main")  # type: ignore[attr-defined]

@@ -96,30 +96,32 @@ class SqlObservatory(SqlBase):
         """Return per outlet (its articles that repeat an earlier article of another outlet, its
         articles another outlet repeated later), from the recorded exact and near duplicates."""
         rows = self.rows(
-            "SELECT coalesce(x.source, '') AS sa, coalesce(y.source, '') AS sb,"
-            " (x.date < y.date OR (x.date = y.date AND x.id < y.id)) AS a_first, x.id AS ia, y.id AS ib"
+            "WITH p AS (SELECT x.id AS ia, y.id AS ib, coalesce(x.source, '') AS sa, coalesce(y.source, '') AS sb,"
+            " CASE WHEN x.date < y.date OR (x.date = y.date AND x.id < y.id) THEN 1 ELSE 0 END AS a_first"
             " FROM duplicates d JOIN articles x ON x.id = d.a JOIN articles y ON y.id = d.b"
-            " WHERE x.date IS NOT NULL AND y.date IS NOT NULL AND coalesce(x.source, '') <> coalesce(y.source, '')")
-        copies: dict[str, set[int]] = {}
-        copied: dict[str, set[int]] = {}
-        for r in rows:
-            (orig_src, orig), (copy_src, copy) = (
-                ((r["sa"], r["ia"]), (r["sb"], r["ib"])) if r["a_first"] else ((r["sb"], r["ib"]), (r["sa"], r["ia"])))
-            copies.setdefault(str(copy_src), set()).add(int(copy))
-            copied.setdefault(str(orig_src), set()).add(int(orig))
-        return {s: (len(copies.get(s, ())), len(copied.get(s, ()))) for s in set(copies) | set(copied)}
+            " WHERE x.date IS NOT NULL AND y.date IS NOT NULL AND coalesce(x.source, '') <> coalesce(y.source, '')),"
+            " o AS (SELECT CASE WHEN a_first = 1 THEN sb ELSE sa END AS later_source,"
+            " CASE WHEN a_first = 1 THEN ib ELSE ia END AS later,"
+            " CASE WHEN a_first = 1 THEN sa ELSE sb END AS earlier_source,"
+            " CASE WHEN a_first = 1 THEN ia ELSE ib END AS earlier FROM p)"
+            " SELECT s, sum(c) AS copies, sum(e) AS copied FROM ("
+            " SELECT later_source AS s, count(DISTINCT later) AS c, 0 AS e FROM o GROUP BY later_source UNION ALL"
+            " SELECT earlier_source AS s, 0 AS c, count(DISTINCT earlier) AS e FROM o GROUP BY earlier_source) t GROUP BY s")
+        return {str(r["s"]): (int(r["copies"]), int(r["copied"])) for r in rows}
 
-    def source_entities(self, per_source: int, since_day: str | None = None) -> dict[str, list[tuple[str, int]]]:
+    def source_entities(self, per_source: int, latest: int) -> dict[str, list[tuple[str, int]]]:
         """Return per outlet its most covered entities (entity id, articles), at most ``per_source``,
-        over the dated articles published from ``since_day`` on (all when None)."""
+        over its ``latest`` articles by publication time (a cost bounded by outlets, not by the store)."""
         out: dict[str, list[tuple[str, int]]] = {}
         for r in self.rows(
-            "SELECT source, entity_id, n FROM (SELECT coalesce(a.source, '') AS source, m.entity_id,"
-            " count(DISTINCT m.article_id) AS n, row_number() OVER (PARTITION BY coalesce(a.source, '')"
-            " ORDER BY count(DISTINCT m.article_id) DESC, m.entity_id{C}) AS r"
-            " FROM articles a JOIN mentions m ON m.article_id = a.id WHERE m.entity_id IS NOT NULL"
-            " AND a.day >= :d"
-            " GROUP BY coalesce(a.source, ''), m.entity_id) t WHERE r <= :k ORDER BY source, r", k=per_source, d=since_day or ""):
+            "WITH latest AS (SELECT id, source FROM (SELECT id, coalesce(source, '') AS source,"
+            " row_number() OVER (PARTITION BY coalesce(source, '') ORDER BY date DESC, id DESC) AS r FROM articles) t"
+            " WHERE r <= :n)"
+            " SELECT source, entity_id, n FROM (SELECT source, entity_id, n,"
+            " row_number() OVER (PARTITION BY source ORDER BY n DESC, entity_id{C}) AS r FROM ("
+            " SELECT l.source, m.entity_id, count(DISTINCT m.article_id) AS n FROM latest l"
+            " JOIN mentions m ON m.article_id = l.id WHERE m.entity_id IS NOT NULL GROUP BY l.source, m.entity_id) c) t"
+            " WHERE r <= :k ORDER BY source, r", n=latest, k=per_source):
             out.setdefault(str(r["source"]), []).append((str(r["entity_id"]), int(r["n"])))
         return out
 

@@ -22,7 +22,7 @@ def register(app: FastAPI, ctx: Context) -> None:
     """Add the observatory's pages to ``app``."""
 
     def sources_page(request: Request, suffix: bool) -> Response:
-        data = {"items": outlets.source_profiles(ctx.store()), "profile_days": outlets.PROFILE_DAYS}
+        data = {"items": outlets.source_profiles(ctx.store()), "profile_articles": outlets.PROFILE_ARTICLES}
         if wants_json(request, suffix):
             return render(request, "", data, True)
         return render(request, "sources.html", {**data, "title": "المصادر"}, False)
@@ -42,7 +42,7 @@ def register(app: FastAPI, ctx: Context) -> None:
             return not_found(request, f"لا توجد أخبار للمصدر {slug}", as_json)
         if as_json:
             return render(request, "", data, True)
-        return render(request, "sources.html", {"items": [data], "profile_days": outlets.PROFILE_DAYS,
+        return render(request, "sources.html", {"items": [data], "profile_articles": outlets.PROFILE_ARTICLES,
                                                 "title": data["name"], "one": True}, False)
 
     @app.get("/sources/{slug}.json", include_in_schema=False)
