@@ -373,6 +373,9 @@ class Observatory(Protocol):
     def story_source_counts(self, story_ids: Sequence[int], day: str | None = None) -> dict[tuple[int, str], tuple[int, bool]]:
         """Return (story, outlet) → (articles, published the first report)."""
 
+    def story_day_counts(self, story_ids: Sequence[int], days: Sequence[str]) -> dict[tuple[int, str], int]:
+        """Return (story, day) → the story's articles that day."""
+
 
 class Store(Lifecycle, PageWriter, EntityDictionary, DerivedState, ReadModel, FeedState, Observatory, Protocol):
     """A store in every role (what ``open_store`` returns)."""

@@ -114,3 +114,34 @@ def test_day_matrix_matches_plain_rows(served: tuple[str, str]) -> None:
         assert page.status_code == 200 and (data["stories"][0]["title"] or "") in page.text
     rows = run_cli("matrix", "--db", db, "--csv").stdout.splitlines()
     assert rows[0] == "story_id,title,outlet,articles,first" and len(rows) > 1
+
+
+def test_brief_story_growth_matches_plain_rows(served: tuple[str, str]) -> None:
+    """Each story of a day's brief carries its growth indicators: new (no article before that day),
+    its articles the day before and the change, recomputed here from rows; a rising story follows
+    the brief's rule on its own series since it began."""
+    from marsad.observatory.brief import BRIEF_RISING_STORIES
+    from marsad.observatory.spikes import RISING_MIN_ARTICLES, RISING_RATIO, RISING_SCORE
+
+    db, url = served
+    arts, members, _ = _plain(db)
+    by_id = {int(a["id"]): a for a in arts}
+    days = sorted({a["day"] for a in arts if a["day"]})
+    for day in days[1:]:
+        data = json.loads(run_cli("brief", "--db", db, "--day", day, "--json").stdout)
+        previous = days[days.index(day) - 1]
+        assert data["stories"]
+        for s in data["stories"]:
+            own = [by_id[a] for a, sid in members.items() if sid == s["id"]]
+            per_day = Counter(a["day"] for a in own if a["day"])
+            assert s["day_count"] == per_day[day]
+            assert s["previous_count"] == per_day[previous] and s["growth"] == per_day[day] - per_day[previous]
+            assert s["new"] == (not any(per_day[d] for d in days if d < day and d in data["baseline_days"]))
+            if s["rising"]:
+                assert not s["new"] and s["day_count"] >= RISING_MIN_ARTICLES
+                assert s["score"] >= RISING_SCORE and s["day_count"] >= RISING_RATIO * s["expected"]
+        ranked = data["rising_stories"]
+        assert all(r["rising"] for r in ranked) and [r["score"] for r in ranked] == sorted((r["score"] for r in ranked), reverse=True)
+        if len(ranked) < BRIEF_RISING_STORIES:
+            assert {s["id"] for s in data["stories"] if s["rising"]} <= {r["id"] for r in ranked}
+        assert httpx.get(f"{url}/api/brief", params={"day": day}).json() == data

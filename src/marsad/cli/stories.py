@@ -144,7 +144,10 @@ def brief(
         return
     typer.echo(f"{data['day']}  (previous: {data['previous_day'] or '-'}, next: {data['next_day'] or '-'})")
     for st in data["stories"]:
-        typer.echo(f"  {st.get('day_count', st['size']):>4}  {st['title'] or '(untitled)'}")
+        mark = "new" if st.get("new") else "rising" if st.get("rising") else f"{st.get('growth', 0):+d}"
+        typer.echo(f"  {st.get('day_count', st['size']):>4} {mark:>7}  {st['title'] or '(untitled)'}")
+    for st in data["rising_stories"]:
+        typer.echo(f"rising story: {st['title'] or '(untitled)'} ({st['day_count']} against {st['expected']} expected, ×{st['score']})")
     if data["rising"]:
         typer.echo("rising: " + "، ".join(f"{r['name']} ({r['articles']}, ×{r['score']})" for r in data["rising"]))
 

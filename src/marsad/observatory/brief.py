@@ -17,6 +17,11 @@ HOME_ARTICLES = 60
 HOME_STORIES = 20
 BRIEF_STORIES = 20
 BRIEF_ENTITIES = 15
+#: Stories of the day scored for a rise (its largest by that day's articles): a rising story has at
+#: least ``RISING_MIN_ARTICLES`` that day, and 100 covers every such story of the busiest shared day.
+RISING_POOL = 100
+#: Rising stories a brief lists.
+BRIEF_RISING_STORIES = 10
 
 
 def brief(store: Store, day: str | None = None) -> dict[str, Any]:
@@ -25,7 +30,8 @@ def brief(store: Store, day: str | None = None) -> dict[str, Any]:
     totals = store.day_counts()
     days = sorted(totals)
     if not days:
-        return {"day": None, "days": [], "previous_day": None, "next_day": None, "stories": [], "rising": []}
+        return {"day": None, "days": [], "previous_day": None, "next_day": None, "stories": [], "rising": [],
+                "rising_stories": []}
     day = day if day in days else days[-1]
     i = days.index(day)
     window = days[max(0, i - BASELINE_DAYS) : i]
@@ -44,16 +50,45 @@ def brief(store: Store, day: str | None = None) -> dict[str, Any]:
     names = store.entity_names([r["id"] for r in rising])
     for r in rising:
         r["name"] = names.get(r["id"], r["id"])
+    stories = story_growth(store, list_stories(store, RISING_POOL, 0, day, "size")["items"], day, window, totals)
+    rising_stories = sorted((s for s in stories if s["rising"]), key=lambda s: (-s["score"], s["id"]))[:BRIEF_RISING_STORIES]
     return {
         "day": day,
         "days": days,
         "previous_day": days[i - 1] if i else None,
         "next_day": days[i + 1] if i + 1 < len(days) else None,
         "baseline_days": window,
-        "stories": list_stories(store, BRIEF_STORIES, 0, day, "size")["items"],
+        "stories": stories[:BRIEF_STORIES],
         "rising": rising,
+        "rising_stories": rising_stories,
     }
 
+
+
+def story_growth(store: Store, stories: list[dict[str, Any]], day: str, window: list[str],
+                 totals: dict[str, int]) -> list[dict[str, Any]]:
+    """Add to each of a day's stories its growth indicators: ``new`` (its first articles are of that
+    day), its articles the day before (``previous_count``) and the change (``growth``); for a story
+    that began earlier, the count its own earlier days lead one to expect and the spike score against
+    it (``expected``, ``score``: the entities' rule on the story's series since it began, so the days
+    before it existed are no baseline) and ``rising`` by the brief's rule."""
+    counts = store.story_day_counts([int(s["id"]) for s in stories], [*window, day])
+    out = []
+    for s in stories:
+        sid = int(s["id"])
+        today = counts.get((sid, day), 0)
+        since = [d for d in window if d >= str(s.get("first_seen") or day)[:10]]
+        before = [counts.get((sid, d), 0) for d in since]
+        previous = counts.get((sid, window[-1]), 0) if window else 0
+        row = {**s, "new": not any(before), "previous_count": previous, "growth": today - previous,
+               "expected": None, "score": None, "rising": False}
+        if any(before):
+            before_totals = [totals[d] for d in since]
+            row["expected"] = round(expected_count(before, before_totals, totals[day]), 2)
+            row["score"] = round(spike_score(today, before, before_totals, totals[day]), 2)
+            row["rising"] = is_rising(today, before, before_totals, totals[day])
+        out.append(row)
+    return out
 
 
 def home(store: Store, day: str | None = None) -> dict[str, Any]:
@@ -74,6 +109,7 @@ def home(store: Store, day: str | None = None) -> dict[str, Any]:
         "previous_day": today["previous_day"],
         "next_day": today["next_day"],
         "rising": today["rising"],
+        "rising_stories": today["rising_stories"],
         "days": grouped,
     }
 

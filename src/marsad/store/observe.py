@@ -136,3 +136,12 @@ class SqlObservatory(SqlBase):
             " GROUP BY story_id, source",
             ids=sorted(set(story_ids)), d=day)
         return {(int(r["story_id"]), str(r["source"])): (int(r["n"]), bool(r["first"])) for r in rows}
+
+    def story_day_counts(self, story_ids: Sequence[int], days: Sequence[str]) -> dict[tuple[int, str], int]:
+        """Return (story, day) → the story's articles published that day, for the given stories and days."""
+        if not story_ids or not days:
+            return {}
+        return {(int(r["story_id"]), str(r["day"])): int(r["n"]) for r in self.rows(
+            "SELECT sa.story_id, a.day, count(*) AS n FROM story_articles sa JOIN articles a ON a.id = sa.article_id"
+            " WHERE sa.story_id IN :ids AND a.day IN :days GROUP BY sa.story_id, a.day",
+            ids=sorted(set(story_ids)), days=sorted(set(days)))}
