@@ -376,6 +376,9 @@ class Observatory(Protocol):
     def story_day_counts(self, story_ids: Sequence[int], days: Sequence[str]) -> dict[tuple[int, str], int]:
         """Return (story, day) → the story's articles that day."""
 
+    def article_keywords(self, ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+        """Return the stored keyphrases of articles, by id."""
+
 
 class Store(Lifecycle, PageWriter, EntityDictionary, DerivedState, ReadModel, FeedState, Observatory, Protocol):
     """A store in every role (what ``open_store`` returns)."""

@@ -145,3 +145,44 @@ def test_brief_story_growth_matches_plain_rows(served: tuple[str, str]) -> None:
         if len(ranked) < BRIEF_RISING_STORIES:
             assert {s["id"] for s in data["stories"] if s["rising"]} <= {r["id"] for r in ranked}
         assert httpx.get(f"{url}/api/brief", params={"day": day}).json() == data
+
+
+def test_topics_of_a_story_and_of_a_search(served: tuple[str, str]) -> None:
+    """`marsad topics`: a story's top entities are its members' mentions counted here from rows; its
+    top terms are keyphrases of its members (counted here from each article's stored keyphrases),
+    none a stopword, a formula or an entity; a search's topics read its best matches; CLI = API = page."""
+    from marsad.entities.hygiene import is_junk
+    from marsad.text.normalize import normalize_text
+    from marsad.text.stopwords import stopwords
+
+    db, url = served
+    _, members, _ = _plain(db)
+    sizes = Counter(members.values())
+    sid = max(sizes, key=lambda s: (sizes[s], -s))
+    own = sorted(a for a, s in members.items() if s == sid)
+    data = json.loads(run_cli("topics", "--story", str(sid), "--db", db, "--json").stdout)
+    assert data["articles"] == len(own) and data["terms"]
+    with open_store(db) as store:
+        keyphrases = {a: [k for k in (store.article(a) or {}).get("keywords", [])] for a in own}
+        mentions = store.rows("SELECT article_id, entity_id FROM mentions WHERE article_id IN :ids AND entity_id IS NOT NULL",
+                              ids=own)
+    per_entity: dict[str, set[int]] = defaultdict(set)
+    for m in mentions:
+        per_entity[str(m["entity_id"])].add(int(m["article_id"]))
+    top = sorted(per_entity, key=lambda e: -len(per_entity[e]))
+    assert [len(per_entity[e["id"]]) for e in data["entities"]] == [len(per_entity[e]) for e in top[: len(data["entities"])]]
+    sw = stopwords()
+    for t in data["terms"]:
+        holding = [a for a, ks in keyphrases.items() if any(k["text"] == t["term"] and not k.get("entity") for k in ks)]
+        assert 1 <= len(holding) <= t["articles"] <= len(own)
+        assert not is_junk(t["term"]) and not all(w in sw for w in normalize_text(t["term"]).split())
+        assert "الله" not in t["term"].split()
+    assert [t["articles"] for t in data["terms"]] == sorted((t["articles"] for t in data["terms"]), reverse=True)
+    assert httpx.get(f"{url}/api/stories/{sid}/topics").json() == data
+    assert any(t["term"] in httpx.get(f"{url}/stories/{sid}").text for t in data["terms"])
+    word = data["entities"][0]["name"]
+    found = json.loads(run_cli("topics", word, "--db", db, "--json").stdout)
+    search = json.loads(run_cli("search", word, "--db", db, "--json").stdout)
+    assert found["total"] == search["total"] and found["articles"] == min(search["total"], 200)
+    assert httpx.get(f"{url}/api/topics", params={"q": word}).json() == found
+    assert run_cli("topics", "--db", db).returncode == 2

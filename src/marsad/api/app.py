@@ -34,7 +34,7 @@ from marsad.api.common import (
 )
 from marsad.ingest.fetch import FetchConfig, fetch_url
 from marsad.ingest.files import iter_payload
-from marsad.observatory import brief, outlets
+from marsad.observatory import brief, outlets, topics
 from marsad.observatory.alerts import check_alerts
 from marsad.pipeline import ingest_documents
 
@@ -122,6 +122,21 @@ def add_api(app: FastAPI, ctx: Context) -> None:
     @app.get("/api/stories/{story_id}/coverage", tags=["stories"], summary="Who covered a story, who was first, who copied whom")
     def api_story_coverage(request: Request, story_id: StoryId) -> Response:
         data = outlets.story_coverage(ctx.store(), story_id)
+        if data is None:
+            raise ApiError(404, "not_found", f"no story with id {story_id}")
+        return json_read(request, data)
+
+    @app.get("/api/topics", tags=["search"], summary="Top terms and entities of a search's best matches (stopwords and formulas left out)")
+    def api_topics(
+        request: Request,
+        q: Annotated[str, Query(min_length=1, max_length=2000, description="Anything search takes.")],
+        limit: Limit = topics.TOP_TERMS,
+    ) -> Response:
+        return json_read(request, topics.query_topics(ctx.store(), ctx.engine(), q, limit))
+
+    @app.get("/api/stories/{story_id}/topics", tags=["stories"], summary="Top terms and entities of a story")
+    def api_story_topics(request: Request, story_id: StoryId, limit: Limit = topics.TOP_TERMS) -> Response:
+        data = topics.story_topics(ctx.store(), story_id, limit)
         if data is None:
             raise ApiError(404, "not_found", f"no story with id {story_id}")
         return json_read(request, data)

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from marsad.cli.app import DbOption, JsonOption, open_db, print_json
+from marsad.cli.app import DbOption, JsonOption, db_location, open_db, print_json
 from marsad.errors import InputError
 from marsad.settings import load_settings
 
@@ -73,6 +73,42 @@ def matrix(
         cells = [s["cells"].get(o["source"]) for o in cols]
         row = " ".join(f"{(str(c['articles']) + ('*' if c['first'] else '')) if c else '.':>6}" for c in cells)
         typer.echo(f"{s['id']:>10}  {row}  {s['title'] or '(untitled)'}")
+
+
+def topics(
+    query: Annotated[str | None, typer.Argument(help="A search (anything search takes); or give --story.")] = None,
+    story: Annotated[int | None, typer.Option("--story", min=1, help="A story id instead of a search.")] = None,
+    db: DbOption = None,
+    limit: Annotated[int, typer.Option(help="Terms and entities shown.", min=1, max=100)] = 15,
+    as_json: JsonOption = False,
+) -> None:
+    """Top terms and top entities of a search's best matches or of a story (stopwords and formulas left out)."""
+    from marsad.observatory.topics import query_topics, story_topics
+    from marsad.search import open_search
+
+    if (query is None) == (story is None):
+        raise InputError("give a QUERY or --story ID")
+    with open_db(db) as store:
+        if story is not None:
+            data = story_topics(store, story, limit)
+            if data is None:
+                raise InputError(f"no story with id {story}")
+        else:
+            assert query is not None
+            engine = open_search(store, db_location(db))
+            try:
+                engine.catch_up()
+                data = query_topics(store, engine, query, limit)
+            finally:
+                engine.close()
+    if as_json:
+        print_json(data)
+        return
+    for err in data.get("errors") or []:
+        typer.echo(f"note: {err}", err=True)
+    typer.echo(f"{data['articles']} articles read")
+    typer.echo("terms: " + "، ".join(f"{t['term']} ({t['articles']})" for t in data["terms"]))
+    typer.echo("entities: " + "، ".join(f"{e['name']} ({e['article_count']})" for e in data["entities"]))
 
 
 @alerts_app.command("add")
@@ -161,6 +197,6 @@ def alerts_events(
 
 def register(app: typer.Typer) -> None:
     """Add this module's verbs to the command line."""
-    for verb in (sources, matrix):
+    for verb in (sources, matrix, topics):
         app.command()(verb)
     app.add_typer(alerts_app, name="alerts")

@@ -255,6 +255,26 @@ class SearchEngine:
                 result.facets["entities"] = entities
         return result
 
+    def match_ids(self, text: str, limit: int, sort: str = "relevance") -> tuple[list[int], int, list[str]]:
+        """Return the ids of a query's best (or latest) ``limit`` matches without snippets, the total
+        and any query problems: for views that aggregate over matches (topics, hourly attention)."""
+        q = parse_query(text)
+        errors = list(q.errors)
+        if q.is_empty:
+            return [], 0, errors or ["empty query"]
+        allowed, _ = self._entity_filter(q)
+        if q.stories:
+            in_stories = set(self._story_ids(q.stories))
+            allowed = in_stories if allowed is None else allowed & in_stories
+        only_ids = sorted(allowed) if allowed is not None else None
+        if only_ids is not None and not only_ids:
+            return [], 0, errors
+        try:
+            found = self.backend.search(q, max(0, int(limit)), 0, sort if sort in SORTS else "relevance", only_ids, False)
+        except (ValueError, OverflowError) as exc:
+            return [], 0, [*errors, f"query not understood: {exc}"]
+        return [i for i, _ in found.hits], found.total, errors
+
     def _entity_facet(self, q: ParsedQuery, only_ids: list[int] | None) -> list[dict[str, Any]]:
         """Count the entities mentioned in the best matches (like the stories facet, over the top hits)."""
         top = self.backend.search(q, STORY_FACET_HITS, 0, "relevance", only_ids, False)

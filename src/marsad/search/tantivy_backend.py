@@ -93,7 +93,13 @@ class TantivyBackend:
             return
         with self._lock:
             w = self._get_writer()
+            # Another process (a CLI verb beside a running server) may have indexed these articles
+            # since this one read its watermark: with the writer lock held, look again and skip them.
+            self.index.reload()
+            done = self._max_id()
             for d in docs:
+                if d.id <= done:
+                    continue
                 w.add_document(
                     tantivy.Document(
                         id=d.id,
@@ -126,7 +132,11 @@ class TantivyBackend:
     # -- reading ---------------------------------------------------------------------------------
 
     def watermark(self) -> int:
-        """Return the highest article id indexed (0 when empty)."""
+        """Return the highest article id indexed (0 when empty), as committed by any process."""
+        self.index.reload()
+        return self._max_id()
+
+    def _max_id(self) -> int:
         s = self.index.searcher()
         if s.num_docs == 0:
             return 0

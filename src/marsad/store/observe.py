@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
-from marsad.store.sql import SqlBase, clean, now
+from marsad.store.sql import SqlBase, chunks, clean, now
 
 #: A story member's order inside its story: by publication time, then id (the order the story
 #: page lists, whose first member is the first report).
@@ -145,3 +146,11 @@ class SqlObservatory(SqlBase):
             "SELECT sa.story_id, a.day, count(*) AS n FROM story_articles sa JOIN articles a ON a.id = sa.article_id"
             " WHERE sa.story_id IN :ids AND a.day IN :days GROUP BY sa.story_id, a.day",
             ids=sorted(set(story_ids)), days=sorted(set(days)))}
+
+    def article_keywords(self, ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+        """Return the stored keyphrases of the given articles, by id."""
+        out: dict[int, list[dict[str, Any]]] = {}
+        for chunk in chunks(sorted(set(ids))):
+            for r in self.rows("SELECT id, data FROM articles WHERE id IN :ids", ids=chunk):
+                out[int(r["id"])] = list(json.loads(r["data"]).get("keywords") or [])
+        return out

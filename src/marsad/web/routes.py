@@ -13,7 +13,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from marsad import queries
 from marsad.ingest.outlets import outlet_name
 from marsad.models import ENTITY_TYPES
-from marsad.observatory import brief, outlets
+from marsad.observatory import brief, outlets, topics
 from marsad.ports import Store
 from marsad.search.engine import highlight
 from marsad.search.query import parse_query
@@ -227,6 +227,7 @@ def register(app: FastAPI, ctx: Context) -> None:
         if as_json:
             return render(request, "", data, True)
         data["title"] = f"بحث: {q}" if q else "بحث"
+        data["terms"] = topics.query_topics(ctx.store(), ctx.engine(), q)["terms"] if result and result.total else []
         return render(request, "search.html", data, False)
 
     @app.get("/search.json", include_in_schema=False)
@@ -281,6 +282,7 @@ def register(app: FastAPI, ctx: Context) -> None:
             by_source.setdefault(a.get("source") or "", []).append(a)
         view = {"story": data, "by_source": by_source, "title": data.get("title") or "قصة",
                 "coverage": outlets.story_coverage(ctx.store(), story_id),
+                "terms": (topics.story_topics(ctx.store(), story_id) or {}).get("terms", []),
                 "quotes": queries.story_quotes(ctx.store(), story_id, STORY_QUOTES) or []}
         return render(request, "story.html", view, False)
 
