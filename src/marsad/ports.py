@@ -379,6 +379,9 @@ class Observatory(Protocol):
     def article_keywords(self, ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
         """Return the stored keyphrases of articles, by id."""
 
+    def bucket_counts(self, by: str, ids: Sequence[int] | None = None) -> dict[tuple[str, str], int]:
+        """Return (outlet, day or hour) → articles, of the store or of some articles."""
+
 
 class Store(Lifecycle, PageWriter, EntityDictionary, DerivedState, ReadModel, FeedState, Observatory, Protocol):
     """A store in every role (what ``open_store`` returns)."""

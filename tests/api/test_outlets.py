@@ -186,3 +186,41 @@ def test_topics_of_a_story_and_of_a_search(served: tuple[str, str]) -> None:
     assert found["total"] == search["total"] and found["articles"] == min(search["total"], 200)
     assert httpx.get(f"{url}/api/topics", params={"q": word}).json() == found
     assert run_cli("topics", "--db", db).returncode == 2
+
+
+def test_attention_by_hour_and_per_outlet(served: tuple[str, str]) -> None:
+    """`marsad attention --by hour` and `--per-source`: each count is the matches (the ids search
+    returns) published in that UTC hour or by that outlet that day, and each share is over the
+    articles stored for that hour or that outlet's day, all recomputed here from rows."""
+    db, url = served
+    arts, _, _ = _plain(db)
+    word = "اليمن"
+    hits = json.loads(run_cli("search", word, "--db", db, "--json", "--limit", "100").stdout)
+    assert 0 < hits["total"] <= 100
+    matched = {int(h["id"]) for h in hits["hits"]}
+    hourly = json.loads(run_cli("attention", word, "--by", "hour", "--db", db, "--json").stdout)
+    hours = Counter(a["date"][:13] for a in arts if a["date"])
+    hit_hours = Counter(a["date"][:13] for a in arts if a["date"] and int(a["id"]) in matched)
+    assert hourly["by"] == "hour" and hourly["buckets"] == sorted(hours)
+    points = hourly["series"][0]["points"]
+    assert {p["hour"]: p["count"] for p in points if p["count"]} == dict(hit_hours)
+    assert all(p["share"] == round(p["count"] / hours[p["hour"]], 4) for p in points)
+    per = json.loads(run_cli("attention", word, "--per-source", "--db", db, "--json").stdout)
+    day_source = Counter((a["source"], a["day"]) for a in arts if a["day"])
+    hit_day_source = Counter((a["source"], a["day"]) for a in arts if a["day"] and int(a["id"]) in matched)
+    assert {s["source"] for s in per["series"]} == {s for s, _ in hit_day_source}
+    for s in per["series"]:
+        assert s["name"] and s["total"] == sum(n for (src, _), n in hit_day_source.items() if src == s["source"])
+        for p in s["points"]:
+            assert p["count"] == hit_day_source[(s["source"], p["day"])]
+            whole = day_source[(s["source"], p["day"])]
+            assert p["share"] == (round(p["count"] / whole, 4) if whole else 0.0)
+    # The per-outlet counts add up to the daily histogram's, which counts every match by itself.
+    daily = json.loads(run_cli("attention", word, "--db", db, "--json").stdout)["series"][0]["points"]
+    assert {p["day"]: p["count"] for p in daily if p["count"]} == {
+        d: sum(p["count"] for s in per["series"] for p in s["points"] if p["day"] == d) for d in {p["day"] for p in daily if p["count"]}}
+    assert httpx.get(f"{url}/api/attention", params={"q": word, "by": "hour"}).json() == hourly
+    assert httpx.get(f"{url}/api/attention", params={"q": word, "per_source": "true"}).json() == per
+    page = httpx.get(f"{url}/attention", params={"q": word, "by": "hour"})
+    assert page.status_code == 200 and "في كل ساعة" in page.text
+    assert run_cli("attention", word, "--by", "week", "--db", db).returncode == 2

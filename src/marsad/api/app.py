@@ -34,7 +34,7 @@ from marsad.api.common import (
 )
 from marsad.ingest.fetch import FetchConfig, fetch_url
 from marsad.ingest.files import iter_payload
-from marsad.observatory import brief, outlets, topics
+from marsad.observatory import attention, brief, outlets, topics
 from marsad.observatory.alerts import check_alerts
 from marsad.pipeline import ingest_documents
 
@@ -114,10 +114,12 @@ def add_api(app: FastAPI, ctx: Context) -> None:
     def api_attention(
         request: Request,
         q: Annotated[list[str], Query(max_length=2000, description="One or more queries (repeat q).")],
+        by: Annotated[str, Query(pattern="^(day|hour)$", description="day or hour (UTC).")] = "day",
+        per_source: Annotated[bool, Query(description="One series per query and outlet, shares of the outlet's articles.")] = False,
     ) -> Response:
-        if not 1 <= len(q) <= brief.ATTENTION_SERIES:
-            raise ApiError(422, "invalid_request", f"give 1 to {brief.ATTENTION_SERIES} queries")
-        return json_read(request, brief.attention(ctx.store(), ctx.engine(), q))
+        if not 1 <= len(q) <= attention.ATTENTION_SERIES:
+            raise ApiError(422, "invalid_request", f"give 1 to {attention.ATTENTION_SERIES} queries")
+        return json_read(request, attention.attention(ctx.store(), ctx.engine(), q, by, per_source))
 
     @app.get("/api/stories/{story_id}/coverage", tags=["stories"], summary="Who covered a story, who was first, who copied whom")
     def api_story_coverage(request: Request, story_id: StoryId) -> Response:

@@ -60,10 +60,12 @@ def attention(
     queries_: Annotated[list[str], typer.Argument(metavar="QUERY...", help="One or more queries (anything search takes).")],
     db: DbOption = None,
     as_json: JsonOption = False,
-    as_csv: Annotated[bool, typer.Option("--csv", help="Print day,query,count,share rows.")] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print day,query,count,share rows (with hour and source when asked).")] = False,
+    by: Annotated[str, typer.Option("--by", help="day or hour (UTC).")] = "day",
+    per_source: Annotated[bool, typer.Option("--per-source", help="One series per query and outlet; share of the outlet's articles.")] = False,
 ) -> None:
     """Articles per day matching each query, and their share of the day's articles, side by side."""
-    from marsad.observatory.brief import attention as store_attention
+    from marsad.observatory.attention import attention as store_attention
     from marsad.search import open_search
 
     db_path = str(load_settings({"db": db}).db)
@@ -72,7 +74,7 @@ def attention(
         engine = open_search(store, db_path)
         try:
             engine.catch_up()
-            data = store_attention(store, engine, queries_)
+            data = store_attention(store, engine, queries_, by, per_source)
         finally:
             engine.close()
     finally:
@@ -82,14 +84,20 @@ def attention(
         return
     if as_csv:
         out = csv.writer(sys.stdout)
-        out.writerow(["day", "query", "count", "share"])
+        bucket = "hour" if by == "hour" else "day"
+        out.writerow([bucket, "query", *(["source"] if per_source else []), "count", "share"])
         for s in data["series"]:
-            out.writerows([p["day"], s["query"], p["count"], p["share"]] for p in s["points"])
+            extra = [s["source"]] if per_source else []
+            out.writerows([p[bucket], s["query"], *extra, p["count"], p["share"]] for p in s["points"])
         return
-    typer.echo("day         " + "  ".join(f"{s['query'][:20]:>20}" for s in data["series"]))
-    for i, day in enumerate(data["days"]):
-        typer.echo(f"{day}  " + "  ".join(f"{s['points'][i]['count']:>8} ({s['points'][i]['share']:>6.1%})"
-                                          for s in data["series"]))
+    for s in data["series"]:
+        for err in s["errors"]:
+            typer.echo(f"note: {s['query']}: {err}", err=True)
+    heads = [s["query"][:20] + (f"/{s['source'][:8]}" if s.get("source") else "") for s in data["series"]]
+    typer.echo(f"{'hour' if by == 'hour' else 'day':13}" + "  ".join(f"{h:>20}" for h in heads))
+    for i, b in enumerate(data["buckets"]):
+        typer.echo(f"{b:13}" + "  ".join(f"{s['points'][i]['count']:>11} ({s['points'][i]['share']:>6.1%})"
+                                       for s in data["series"]))
 
 
 def serve(

@@ -9,7 +9,6 @@ from marsad.ingest.outlets import outlet_name
 from marsad.observatory.spikes import BASELINE_DAYS, expected_count, is_rising, spike_score
 from marsad.ports import Store
 from marsad.queries import list_stories
-from marsad.search import SearchEngine
 
 #: Articles shown on the home page, grouped by day and source.
 HOME_ARTICLES = 60
@@ -113,34 +112,6 @@ def home(store: Store, day: str | None = None) -> dict[str, Any]:
         "days": grouped,
     }
 
-
-
-#: Queries one attention view compares (each is a search).
-ATTENTION_SERIES = 8
-
-
-def attention(store: Store, engine: SearchEngine, terms: list[str]) -> dict[str, Any]:
-    """Return, for each query, the matching articles per publication day and their share of that
-    day's stored articles: ``{"days", "series": [{"query", "total", "points": [{"day", "count", "share"}]}]}``.
-
-    A query is anything search takes (words, phrases, ``entity:``, ``source:``); counts come from
-    the search index's day histogram, so they are the articles search finds (tantivy's histogram
-    holds a query's first 62 days; narrow a longer store with ``date:A..B``).
-    """
-    totals = store.day_counts()
-    days = sorted(totals)
-    series = []
-    for term in terms:
-        found = engine.search(term, limit=0)
-        per_day = {str(d["value"]): int(d["count"]) for d in found.facets.get("days", [])}
-        series.append({
-            "query": term,
-            "total": found.total,
-            "errors": found.errors,
-            "points": [{"day": d, "count": per_day.get(d, 0), "share": round(per_day.get(d, 0) / totals[d], 4)}
-                       for d in days],
-        })
-    return {"days": days, "series": series}
 
 
 #: Tags and latest articles a digest lists.

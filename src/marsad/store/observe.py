@@ -154,3 +154,18 @@ class SqlObservatory(SqlBase):
             for r in self.rows("SELECT id, data FROM articles WHERE id IN :ids", ids=chunk):
                 out[int(r["id"])] = list(json.loads(r["data"]).get("keywords") or [])
         return out
+
+    def bucket_counts(self, by: str, ids: Sequence[int] | None = None) -> dict[tuple[str, str], int]:
+        """Return (outlet, day or UTC hour ``YYYY-MM-DDTHH``) → articles, of the store or of ``ids``."""
+        bucket = "day" if by == "day" else "substr(date, 1, 13)"
+        where = "day IS NOT NULL" if by == "day" else "date IS NOT NULL"
+        sql = (f"SELECT coalesce(source, '') AS s, {bucket} AS b, count(*) AS n FROM articles WHERE {where}"
+               "{ids} GROUP BY coalesce(source, ''), {bucket}")
+        out: dict[tuple[str, str], int] = {}
+        parts = [None] if ids is None else list(chunks(sorted(set(ids))))
+        for chunk in parts:
+            q = sql.replace("{ids}", "" if chunk is None else " AND id IN :ids").replace("{bucket}", bucket)
+            for r in self.rows(q, ids=chunk) if chunk is not None else self.rows(q):
+                key = (str(r["s"]), str(r["b"]))
+                out[key] = out.get(key, 0) + int(r["n"])
+        return out

@@ -14,6 +14,7 @@ from marsad import queries
 from marsad.ingest.outlets import outlet_name
 from marsad.models import ENTITY_TYPES
 from marsad.observatory import brief, outlets, topics
+from marsad.observatory.attention import attention as attention_of
 from marsad.ports import Store
 from marsad.search.engine import highlight
 from marsad.search.query import parse_query
@@ -55,6 +56,8 @@ def arabic_day(day: str | None) -> str:
 
 #: Query boxes on the attention page (and the queries it compares).
 ATTENTION_BOXES = 4
+#: The time unit of an attention page.
+By = Annotated[str, Query(pattern="^(day|hour)$")]
 #: A day in a query string.
 Day = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$")]
 
@@ -248,27 +251,32 @@ def register(app: FastAPI, ctx: Context) -> None:
     ) -> Response:
         return search_page(request, q, sort, offset, False)
 
-    def attention_page(request: Request, q: list[str], suffix: bool) -> Response:
+    def attention_page(request: Request, q: list[str], by: str, per_source: bool, suffix: bool) -> Response:
         as_json = wants_json(request, suffix)
         terms = [t for t in q if t.strip()][:ATTENTION_BOXES]
-        data: dict[str, Any] = {"q": terms, **(brief.attention(ctx.store(), ctx.engine(), terms) if terms else
-                                                {"days": [], "series": []})}
+        data: dict[str, Any] = {"q": terms, **(attention_of(ctx.store(), ctx.engine(), terms, by, per_source) if terms else
+                                                {"by": by, "days": [], "buckets": [], "series": []})}
         if as_json:
             return render(request, "", data, True)
         data["title"] = "الاهتمام: " + "، ".join(terms) if terms else "الاهتمام"
         data["terms"], data["q"] = terms, ""  # ``q`` is the header's search box
-        data["boxes"] = ATTENTION_BOXES
-        data["chart"] = {"labels": [arabic_day(d) for d in data["days"]],
-                         "series": [{"label": s["query"], "values": [p["count"] for p in s["points"]]} for s in data["series"]]}
+        data["boxes"], data["per_source"] = ATTENTION_BOXES, per_source
+        labels = [arabic_day(b) if by == "day" else f"{arabic_day(b[:10])} {b[11:13]}:00" for b in data["buckets"]]
+        data["labels"] = labels
+        data["chart"] = {"labels": labels, "series": [
+            {"label": s["query"] + (f" — {s['name']}" if s.get("name") else ""), "values": [p["count"] for p in s["points"]]}
+            for s in data["series"]]}
         return render(request, "attention.html", data, False)
 
     @app.get("/attention.json", include_in_schema=False)
-    def attention_json(request: Request, q: Annotated[list[str], Query(max_length=2000)] = []) -> Response:  # noqa: B006
-        return attention_page(request, q, True)
+    def attention_json(request: Request, q: Annotated[list[str], Query(max_length=2000)] = [],  # noqa: B006
+                       by: By = "day", per_source: bool = False) -> Response:
+        return attention_page(request, q, by, per_source, True)
 
     @app.get("/attention", include_in_schema=False)
-    def attention(request: Request, q: Annotated[list[str], Query(max_length=2000)] = []) -> Response:  # noqa: B006
-        return attention_page(request, q, False)
+    def attention(request: Request, q: Annotated[list[str], Query(max_length=2000)] = [],  # noqa: B006
+                  by: By = "day", per_source: bool = False) -> Response:
+        return attention_page(request, q, by, per_source, False)
 
     def story_page(request: Request, story_id: int, suffix: bool) -> Response:
         as_json = wants_json(request, suffix)
