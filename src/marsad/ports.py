@@ -187,8 +187,9 @@ class DerivedState(Protocol):
 class ReadModel(Protocol):
     """Everything the API, web UI, CLI, search index and stages read."""
 
-    def articles(self, limit: int | None = None, offset: int = 0, source: str | None = None) -> list[ArticleRow]:
-        """Return stored articles in id order."""
+    def articles(self, limit: int | None = None, offset: int = 0, source: str | None = None,
+                 sort: str = "id") -> list[ArticleRow]:
+        """Return stored articles in id, newest (``recent``) or oldest publication order."""
 
     def iter_articles(self) -> Iterator[dict[str, Any]]:
         """Yield every article's JSON form."""
@@ -260,8 +261,9 @@ class ReadModel(Protocol):
     def duplicate_page(self, limit: int, offset: int = 0) -> list[tuple[int, int, str, float]]:
         """Return a page of duplicate pairs."""
 
-    def entities(self, type: str | None = None, limit: int | None = None, offset: int = 0) -> list[EntitySummary]:
-        """Return entities with counts and surface forms."""
+    def entities(self, type: str | None = None, limit: int | None = None, offset: int = 0,
+                 sort: str = "mentions") -> list[EntitySummary]:
+        """Return entities with counts and surface forms, by mentions, articles or name."""
 
     def entity(self, entity_id: str) -> dict[str, Any] | None:
         """Return one entity with its timeline, co-occurring entities and articles."""

@@ -113,10 +113,10 @@ STORY_ENTITIES = 20
 RELATED_K = 8
 
 
-def list_entities(store: Store, limit: int, offset: int, type: str | None = None) -> dict[str, Any]:
-    """Return a page of entities (most mentioned first) with counts and spellings."""
+def list_entities(store: Store, limit: int, offset: int, type: str | None = None, sort: str = "mentions") -> dict[str, Any]:
+    """Return a page of entities (most mentioned first, in most articles first, or by name) with counts and spellings."""
     total = store.entity_count(type or None)
-    items = store.entities(type or None, limit, offset) if offset < total else []
+    items = store.entities(type or None, limit, offset, sort) if offset < total else []
     return page(items, total, limit, offset)
 
 

@@ -224,3 +224,33 @@ def test_attention_by_hour_and_per_outlet(served: tuple[str, str]) -> None:
     page = httpx.get(f"{url}/attention", params={"q": word, "by": "hour"})
     assert page.status_code == 200 and "في كل ساعة" in page.text
     assert run_cli("attention", word, "--by", "week", "--db", db).returncode == 2
+
+
+def test_list_verbs_sort_and_limit(served: tuple[str, str]) -> None:
+    """Every list verb takes --limit and, where an order is a choice, --sort; CLI = API."""
+    db, url = served
+
+    def cli(*args: str) -> Any:
+        out = run_cli(*args, "--db", db, "--json")
+        assert out.returncode == 0, out.stderr
+        return json.loads(out.stdout)
+
+    recent = cli("articles", "--sort", "recent", "--limit", "20")
+    dates = [a["date"] for a in recent if a["date"]]
+    assert len(recent) == 20 and dates == sorted(dates, reverse=True)
+    oldest = cli("articles", "--sort", "oldest", "--limit", "5")
+    assert [a["date"] for a in oldest] == sorted(a["date"] for a in oldest) and oldest[0]["date"] <= dates[-1]
+    by_articles = cli("entities", "--sort", "articles", "--limit", "10")
+    assert [e["article_count"] for e in by_articles] == sorted((e["article_count"] for e in by_articles), reverse=True)
+    by_name = cli("entities", "--sort", "name", "--limit", "10")
+    assert len(by_name) == 10
+    assert httpx.get(f"{url}/api/entities", params={"sort": "articles", "limit": 10}).json()["items"] == by_articles
+    for key in ("per_day", "first_share", "copy_share"):
+        rows = cli("sources", "--sort", key, "--limit", "4")
+        values = [r[key] or 0 for r in rows]
+        assert len(rows) == 4 and values == sorted(values, reverse=True)
+        assert httpx.get(f"{url}/api/sources", params={"sort": key}).json()["items"][:4] == rows
+    assert len(cli("brief", "--limit", "2")["stories"]) <= 2
+    assert len(cli("related", str(recent[0]["id"]), "--limit", "1")) <= 1
+    for verb, bad in (("articles", "size"), ("entities", "size"), ("sources", "size")):
+        assert run_cli(verb, "--sort", bad, "--db", db).returncode == 2

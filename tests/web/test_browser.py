@@ -209,6 +209,7 @@ def test_brief_coverage_and_quotes_pages(page: object, base: str) -> None:
                    if (c := httpx.get(base + f"/api/stories/{s['id']}/coverage").json()).get("missing") or c.get("copies"))
     pg.goto(base + f"/stories/{covered['id']}")  # type: ignore[attr-defined]
     _is_rtl_arabic(pg)
+    assert _chart_drawn(pg, "story-chart") > 0, "the story's articles per day or hour are drawn"
     section = pg.locator("section.coverage")  # type: ignore[attr-defined]
     assert section.count() == 1 and "التغطية" in section.inner_text()
     section.scroll_into_view_if_needed()

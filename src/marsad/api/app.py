@@ -179,12 +179,18 @@ def add_api(app: FastAPI, ctx: Context) -> None:
         return json_read(request, {"id": article_id, "items": rows})
 
     @app.get("/api/entities", tags=["entities"], summary="Entities, most mentioned first, with their spellings")
-    def api_entities(request: Request, limit: Limit = 20, offset: Offset = 0, type: EntityType = None) -> Response:
-        return json_read(request, queries.list_entities(ctx.store(), limit, offset, type))
+    def api_entities(
+        request: Request, limit: Limit = 20, offset: Offset = 0, type: EntityType = None,
+        sort: Annotated[str, Query(pattern="^(mentions|articles|name)$", description="mentions, articles or name.")] = "mentions",
+    ) -> Response:
+        return json_read(request, queries.list_entities(ctx.store(), limit, offset, type, sort))
 
     @app.get("/api/sources", tags=["sources"], summary="Outlet profiles: Arabic name, volume, topics, how often first, how often copying")
-    def api_sources(request: Request) -> Response:
-        return json_read(request, {"items": outlets.source_profiles(ctx.store())})
+    def api_sources(
+        request: Request,
+        sort: Annotated[str, Query(pattern=f"^({'|'.join(outlets.PROFILE_SORTS)})$", description="The order of the list.")] = "articles",
+    ) -> Response:
+        return json_read(request, {"items": outlets.source_profiles(ctx.store(), sort)})
 
     @app.get("/api/sources/{slug}", tags=["sources"], summary="One outlet's profile")
     def api_source(request: Request, slug: Annotated[str, Path(min_length=1, max_length=100)]) -> Response:

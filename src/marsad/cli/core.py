@@ -105,11 +105,14 @@ def articles(
     limit: Annotated[int | None, typer.Option(help="Show at most this many.", min=0)] = None,
     offset: Annotated[int, typer.Option(help="Skip this many first.", min=0)] = 0,
     source: Annotated[str | None, typer.Option(help="Only this source.")] = None,
+    sort: Annotated[str, typer.Option(help="id (storing order), recent (newest published first) or oldest.")] = "id",
     as_json: JsonOption = False,
 ) -> None:
     """List stored articles (all of them unless --limit is given)."""
+    if sort not in ("id", "recent", "oldest"):
+        raise InputError(f"--sort must be id, recent or oldest, not {sort!r}")
     with open_db(db) as store:
-        rows = store.articles(limit=limit, offset=offset, source=source)
+        rows = store.articles(limit=limit, offset=offset, source=source, sort=sort)
     if as_json:
         print_json([r.to_dict() for r in rows])
         return

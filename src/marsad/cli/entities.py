@@ -20,13 +20,17 @@ def entities(
     db: DbOption = None,
     type: Annotated[str | None, typer.Option("--type", help="Only PER, LOC, ORG or MISC.")] = None,
     limit: Annotated[int | None, typer.Option(help="Show at most this many.", min=0)] = 50,
+    offset: Annotated[int, typer.Option(help="Skip this many first.", min=0)] = 0,
+    sort: Annotated[str, typer.Option(help="mentions (most first), articles (in most articles first) or name.")] = "mentions",
     as_json: JsonOption = False,
 ) -> None:
     """List canonical entities with mention counts and the spellings seen."""
     if type is not None and type.upper() not in TYPES:
         raise InputError(f"--type must be one of {', '.join(TYPES)}")
+    if sort not in ("mentions", "articles", "name"):
+        raise InputError(f"--sort must be mentions, articles or name, not {sort!r}")
     with open_db(db) as store:
-        rows = store.entities(type=type.upper() if type else None, limit=limit)
+        rows = store.entities(type=type.upper() if type else None, limit=limit, offset=offset, sort=sort)
     if as_json:
         print_json(rows)
         return

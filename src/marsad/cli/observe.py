@@ -21,13 +21,16 @@ def sources(
     slug: Annotated[str | None, typer.Argument(help="One outlet's slug (all outlets when left out).")] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
-    limit: Annotated[int | None, typer.Option(help="Show at most this many (most articles first).", min=0)] = None,
+    limit: Annotated[int | None, typer.Option(help="Show at most this many.", min=0)] = None,
+    sort: Annotated[str, typer.Option(help="articles, per_day, first_share, copy_share or name.")] = "articles",
 ) -> None:
     """Outlet profiles: Arabic name, slug, volume, topics, how often first and how often copying."""
-    from marsad.observatory.outlets import source_profiles
+    from marsad.observatory.outlets import PROFILE_SORTS, source_profiles
 
+    if sort not in PROFILE_SORTS:
+        raise InputError(f"--sort must be one of {', '.join(PROFILE_SORTS)}, not {sort!r}")
     with open_db(db) as store:
-        rows = source_profiles(store)
+        rows = source_profiles(store, sort)
     if slug is not None:
         rows = [r for r in rows if r["slug"] == slug]
         if not rows:

@@ -109,7 +109,7 @@ def stories(
 def related(
     article_id: Annotated[int, typer.Argument(help="Article id (from `marsad articles`).")],
     db: DbOption = None,
-    k: Annotated[int, typer.Option("--k", help="How many related articles.", min=1)] = 10,
+    k: Annotated[int, typer.Option("--limit", "--k", help="How many related articles.", min=1)] = 10,
     as_json: JsonOption = False,
 ) -> None:
     """Show articles of other stories close to one article, one per story."""
@@ -129,6 +129,7 @@ def related(
 def brief(
     db: DbOption = None,
     day: Annotated[str | None, typer.Option(help="The day (YYYY-MM-DD); the latest with articles by default.")] = None,
+    limit: Annotated[int | None, typer.Option(help="Show at most this many stories and rising entities.", min=1)] = None,
     as_json: JsonOption = False,
 ) -> None:
     """The day's brief: its largest stories and the entities rising against the week before."""
@@ -136,6 +137,8 @@ def brief(
 
     with open_db(db) as store:
         data = store_brief(store, day)
+    if limit is not None:
+        data = {**data, **{k: data[k][:limit] for k in ("stories", "rising", "rising_stories")}}
     if as_json:
         print_json(data)
         return

@@ -79,8 +79,12 @@ def _share(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def source_profiles(store: Store) -> list[dict[str, Any]]:
-    """Return each outlet's profile, most articles first: volume (articles, active days, articles per
+#: The orders outlet profiles may be listed in (each largest first, ``name`` alphabetical).
+PROFILE_SORTS = ("articles", "per_day", "first_share", "copy_share", "name")
+
+
+def source_profiles(store: Store, sort: str = "articles") -> list[dict[str, Any]]:
+    """Return each outlet's profile (most articles first, or by another of ``PROFILE_SORTS``): volume (articles, active days, articles per
     active day, first and last day), topics (its most covered entities), how often it published a
     multi-outlet story first, and how often it copied, or was copied by, another outlet (recorded
     exact and near duplicates of an earlier article). Topics count each outlet's latest ``PROFILE_ARTICLES`` articles."""
@@ -101,6 +105,11 @@ def source_profiles(store: Store) -> list[dict[str, Any]]:
             "copies": copied_others, "copy_share": _share(copied_others, v["articles"]), "copied_by_others": copied_by,
             "top_entities": [{"id": e, "name": names.get(e, e), "articles": n} for e, n in topics.get(slug, [])],
         })
+    if sort == "name":
+        out.sort(key=lambda p: (p["name"], p["slug"]))
+    elif sort in PROFILE_SORTS and sort != "articles":
+        key = {"per_day": "per_day", "first_share": "first_share", "copy_share": "copy_share"}[sort]
+        out.sort(key=lambda p: (-(p[key] or 0), p["slug"]))
     return out
 
 

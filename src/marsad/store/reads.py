@@ -42,17 +42,26 @@ def _recent(r: dict[str, Any]) -> dict[str, Any]:
             "day": r["day"], "tags": tags}
 
 
+#: The orders article and entity listings may be sorted in (a key the caller names → SQL).
+ARTICLE_ORDERS = {"id": "id", "recent": "date DESC NULLS LAST, id DESC", "oldest": "date NULLS LAST, id"}
+ENTITY_ORDERS = {"mentions": "mentions DESC, e.name{C}, e.id{C}", "articles": "articles DESC, mentions DESC, e.id{C}",
+                 "name": "e.name{C}, e.id{C}"}
+
+
 class SqlReadModel(SqlBase):
     """Every read the surfaces need."""
 
     def _limit(self, limit: int | None) -> int | None:
         return -1 if limit is None and self.dialect == "sqlite" else limit
 
-    def articles(self, limit: int | None = None, offset: int = 0, source: str | None = None) -> list[ArticleRow]:
-        """Return stored articles (id order), optionally one source's, paginated."""
+    def articles(self, limit: int | None = None, offset: int = 0, source: str | None = None,
+                 sort: str = "id") -> list[ArticleRow]:
+        """Return stored articles, optionally one source's, paginated: in id (storing) order, newest
+        published first (``recent``) or oldest first (``oldest``)."""
         where = "WHERE source = :src" if source else ""
+        order = ARTICLE_ORDERS.get(sort, ARTICLE_ORDERS["id"])
         return [_row(r) for r in self.rows(
-            f"SELECT id, url, source, title, date FROM articles {where} ORDER BY id LIMIT :n OFFSET :o",
+            f"SELECT id, url, source, title, date FROM articles {where} ORDER BY {order} LIMIT :n OFFSET :o",
             src=source, n=self._limit(limit), o=offset)]
 
     def iter_articles(self) -> Iterator[dict[str, Any]]:
@@ -252,16 +261,19 @@ class SqlReadModel(SqlBase):
 
     # -- entities --------------------------------------------------------------------------------
 
-    def entities(self, type: str | None = None, limit: int | None = None, offset: int = 0) -> list[EntitySummary]:
-        """Return entities with mention and article counts and their surface forms, most mentioned first."""
+    def entities(self, type: str | None = None, limit: int | None = None, offset: int = 0,
+                 sort: str = "mentions") -> list[EntitySummary]:
+        """Return entities with mention and article counts and their surface forms: most mentioned
+        first, in most articles first (``articles``) or by name (``name``)."""
         where = "WHERE e.type = :t" if type else ""
+        order = ENTITY_ORDERS.get(sort, ENTITY_ORDERS["mentions"])
         out = [
             EntitySummary(id=r["id"], type=r["type"], name=r["name"], mentions=int(r["mentions"]),
                           article_count=int(r["articles"]), forms={})
             for r in self.rows(
                 "SELECT e.id, e.type, e.name, count(m.id) AS mentions, count(DISTINCT m.article_id) AS articles"
                 f" FROM entities e JOIN mentions m ON m.entity_id = e.id {where} GROUP BY e.id, e.type, e.name"
-                " ORDER BY mentions DESC, e.name{C}, e.id{C} LIMIT :n OFFSET :o", t=type, n=self._limit(limit), o=offset)
+                f" ORDER BY {order} LIMIT :n OFFSET :o", t=type, n=self._limit(limit), o=offset)
         ]
         for e in out:
             e["forms"] = {r["text"]: int(r["n"]) for r in self.rows(

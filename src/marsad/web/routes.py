@@ -160,6 +160,25 @@ def article_view(store: Store, art: dict[str, Any], q: str) -> dict[str, Any]:
     }
 
 
+#: Days a story may span and still be charted by the hour (a breaking event's first two days).
+STORY_HOURLY_DAYS = 2
+
+
+def story_chart(articles: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Return the story page's chart: its articles per day, or per UTC hour when it spans at most
+    ``STORY_HOURLY_DAYS`` days, the first report's bucket included (None for an undated story)."""
+    dates = sorted(str(a["date"]) for a in articles if a.get("date"))
+    if not dates:
+        return None
+    hourly = len({d[:10] for d in dates}) <= STORY_HOURLY_DAYS
+    counts: dict[str, int] = {}
+    for d in dates:
+        key = d[:13] if hourly else d[:10]
+        counts[key] = counts.get(key, 0) + 1
+    labels = [f"{arabic_day(k[:10])} {k[11:13]}:00" if hourly else arabic_day(k) for k in counts]
+    return {"labels": labels, "values": list(counts.values()), "label": "الأخبار", "by": "hour" if hourly else "day"}
+
+
 def register(app: FastAPI, ctx: Context) -> None:
     """Add the web pages to ``app``."""
 
@@ -291,6 +310,7 @@ def register(app: FastAPI, ctx: Context) -> None:
         view = {"story": data, "by_source": by_source, "title": data.get("title") or "قصة",
                 "coverage": outlets.story_coverage(ctx.store(), story_id),
                 "terms": (topics.story_topics(ctx.store(), story_id) or {}).get("terms", []),
+                "chart": story_chart(data["articles"]),
                 "quotes": queries.story_quotes(ctx.store(), story_id, STORY_QUOTES) or []}
         return render(request, "story.html", view, False)
 
