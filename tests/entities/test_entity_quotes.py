@@ -106,7 +106,7 @@ def test_story_quotes_cli_api_and_page(store_path: Path) -> None:
         page = httpx.get(f"{base}/stories/{sid}", timeout=30)
         assert page.status_code == 200 and "من قال ماذا" in page.text and items[0]["entity_name"] in page.text
     both = run_cli("quotes", "--story", str(sid), "--entity", "x", "--db", str(store_path))
-    assert both.returncode != 0 and "one of --entity" in both.stderr
+    assert both.returncode != 0 and "give --entity ID or --story ID" in both.stderr
 
 
 def test_statements_are_searchable(store_path: Path) -> None:
