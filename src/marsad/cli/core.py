@@ -117,7 +117,7 @@ def articles(
         print_json([r.to_dict() for r in rows])
         return
     for r in rows:
-        typer.echo(f"{r.id:>7}  {(r.date or '')[:10]:10}  {(r.source or '-')[:14]:14}  {r.title or '(untitled)'}")
+        typer.echo(f"{r.id:>7}  {(r.date or '')[:10]:10}  {(outlet_name(r.source) or '-')[:14]:14}  {r.title or '(untitled)'}")
 
 
 def show(

@@ -71,7 +71,7 @@ def matrix(
         typer.echo("no dated articles")
         return
     cols = data["outlets"]
-    typer.echo(f"{data['day']}  " + " ".join(f"{o['source'][:6]:>6}" for o in cols))
+    typer.echo(f"{data['day']}  " + " ".join(f"{o['name'][:6]:>6}" for o in cols))
     for s in data["stories"]:
         cells = [s["cells"].get(o["source"]) for o in cols]
         row = " ".join(f"{(str(c['articles']) + ('*' if c['first'] else '')) if c else '.':>6}" for c in cells)

@@ -12,6 +12,7 @@ import typer
 from marsad.cli.app import DbOption, JsonOption, open_db, print_json
 from marsad.dedup.near import duplicate_groups
 from marsad.errors import InputError
+from marsad.ingest.outlets import outlet_name
 from marsad.store.base import STORY_SORTS
 from marsad.stories.related import related_articles
 
@@ -36,7 +37,7 @@ def duplicates(
     for g in groups:
         typer.echo(f"── {g['kind']} ({g['score']:.2f}), {len(g['members'])} articles")
         for m in g["members"]:
-            typer.echo(f"   {m['id']:>7}  {(m['source'] or '-')[:14]:14}  {m['title'] or '(untitled)'}")
+            typer.echo(f"   {m['id']:>7}  {(outlet_name(m['source']) or '-')[:14]:14}  {m['title'] or '(untitled)'}")
         if len(g["pairs"]) > 1:
             typer.echo("   pairs: " + ", ".join(f"{p['a']}–{p['b']} {p['score']:.2f}" for p in g["pairs"]))
 
@@ -100,7 +101,7 @@ def stories(
         if len(s["articles"]) > 1:
             for a in s["articles"]:
                 mark = "★" if a.get("first_report") else " "
-                typer.echo(f"  {mark}{a['id']:>7}  {(a['date'] or '')[:16]:16}  {(a['source'] or '-')[:14]:14}  "
+                typer.echo(f"  {mark}{a['id']:>7}  {(a['date'] or '')[:16]:16}  {(outlet_name(a['source']) or '-')[:14]:14}  "
                            f"{a['title'] or '(untitled)'}")
     if listing["next_offset"] is not None:
         typer.echo(f"({listing['total']} stories; next page: --offset {listing['next_offset']})", err=True)
@@ -122,7 +123,7 @@ def related(
         return
     for r in rows:
         typer.echo(
-            f"{r['id']:>7}  {r['score']:.2f}  {(r['source'] or '-')[:14]:14}  {r['title'] or '(untitled)'}"
+            f"{r['id']:>7}  {r['score']:.2f}  {(outlet_name(r['source']) or '-')[:14]:14}  {r['title'] or '(untitled)'}"
         )
 
 

@@ -11,6 +11,7 @@ import typer
 
 from marsad.cli.app import DbOption, JsonOption
 from marsad.errors import InputError
+from marsad.ingest.outlets import outlet_name
 from marsad.settings import load_settings
 from marsad.store import open_store
 
@@ -51,7 +52,7 @@ def search(
     typer.echo(f"{result.total} articles")
     for h in result.hits:
         title = "".join(f"[{s['text']}]" if s["hit"] else s["text"] for s in h["title_segments"]) or "(untitled)"
-        typer.echo(f"{h['id']:>7}  {(h['date'] or '')[:10]:10}  {(h['source'] or '-')[:14]:14}  {title}")
+        typer.echo(f"{h['id']:>7}  {(h['date'] or '')[:10]:10}  {(outlet_name(h['source']) or '-')[:14]:14}  {title}")
         body = "".join(f"[{s['text']}]" if s["hit"] else s["text"] for s in h["snippet"]["segments"])
         typer.echo("         " + " ".join(body.split()))
 

@@ -14,9 +14,7 @@ import json
 import logging
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from marsad.errors import InputError
 from marsad.observatory.spikes import (
@@ -28,10 +26,12 @@ from marsad.observatory.spikes import (
     spike_score,
 )
 from marsad.ports import Store
-from marsad.search import SearchEngine, open_search
-from marsad.search.query import parse_query
 from marsad.settings import Settings
 from marsad.store import is_postgres_url
+
+if TYPE_CHECKING:  # the search index (tantivy) is imported only when an alert is checked: `marsad ingest`
+    # runs under tight memory limits and most stores have no alert
+    from marsad.search import SearchEngine
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +68,8 @@ def add_alert(store: Store, name: str, query: str, rule: str = "threshold", thre
               webhook: str | None = None, since_day: str | None = None) -> dict[str, Any]:
     """Save an alert after checking it; it watches days from ``since_day`` (the latest stored day by
     default, so a new alert reports what comes, not the whole history)."""
+    from marsad.search.query import parse_query
+
     name = " ".join(name.split())
     if not name or len(name) > MAX_NAME:
         raise InputError(f"an alert needs a name of 1 to {MAX_NAME} characters")
@@ -145,6 +147,8 @@ def log_path(settings: Settings) -> Path:
 
 def _deliver(firing: Firing, webhook: str | None, path: Path, timeout: float) -> str:
     """Append a firing to the log and post it to the webhook; return what happened (never raises)."""
+    import httpx
+
     line = json.dumps(firing.to_dict(), ensure_ascii=False)
     outcome = []
     try:
@@ -195,6 +199,8 @@ def check_store_alerts(store: Store, settings: Settings) -> list[dict[str, Any]]
     first (nothing is opened when the store has no alert)."""
     if not store.alerts():
         return []
+    from marsad.search import open_search
+
     engine = open_search(store, str(settings.db))
     try:
         engine.catch_up()
