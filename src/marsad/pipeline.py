@@ -17,6 +17,7 @@ from marsad.entities.linking import link_page
 from marsad.errors import StoreError
 from marsad.extract import extract
 from marsad.ingest.files import iter_documents
+from marsad.memory import bound_allocator
 from marsad.models import Page, RawDocument, Rejection
 from marsad.settings import Settings
 from marsad.store.base import Store
@@ -145,7 +146,7 @@ class _Pool:
         self.pool = self._new()
 
     def _new(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(self.workers, mp_context=self.context)
+        return ProcessPoolExecutor(self.workers, mp_context=self.context, initializer=bound_allocator)
 
     def submit(self, item: Item) -> Future[Result]:
         """Start understanding one item."""

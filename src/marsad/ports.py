@@ -271,6 +271,9 @@ class ReadModel(Protocol):
     def article_entities(self, ids: Sequence[int]) -> dict[int, list[str]]:
         """Return the entity ids each article mentions."""
 
+    def headline_entities(self, ids: Sequence[int]) -> dict[int, set[str]]:
+        """Return the ids of the entities mentioned inside each given article's headline."""
+
     def entity_count(self, type: str | None = None) -> int:
         """Return how many entities have mentions."""
 

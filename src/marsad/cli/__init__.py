@@ -15,6 +15,7 @@ import typer
 
 from marsad.cli import batch, core, entities, inputs, observe, stories, web
 from marsad.errors import MarsadError, StoreError
+from marsad.memory import bound_allocator
 
 app = typer.Typer(
     help="Marsad (مرصد): Arabic news monitoring — clean articles, entities, duplicates and stories.",
@@ -56,6 +57,7 @@ def failure(exc: BaseException) -> tuple[str, int]:
 
 def main() -> None:
     """Run the CLI; Marsad errors become one line on stderr and a non-zero exit, never a traceback."""
+    bound_allocator()
     try:
         app()
     except (Exception, KeyboardInterrupt) as exc:

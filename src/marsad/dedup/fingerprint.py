@@ -19,7 +19,7 @@ import numpy as np
 import rensa
 
 from marsad.text.normalize import NORMALIZER_VERSION
-from marsad.text.tokens import words
+from marsad.text.tokens import word_chunks, words
 
 #: Bump when shingling, hashing or banding changes: stored fingerprints then go stale.
 FINGERPRINT_VERSION = 1
@@ -65,6 +65,11 @@ class Fingerprint:
         return self.signature.astype("<u4").tobytes()
 
 
+#: Words hashed per call when fingerprinting one text: a 10 MB page has 1.2 million words, and
+#: holding them all as strings and then as Python ints took 120 MB; chunks bound that to ~5 MB.
+HASH_CHUNK_WORDS = 65536
+
+
 def content_words(title: str | None, body: str) -> list[str]:
     """Return the normalized words an article is fingerprinted on (the body; the title if no body)."""
     ws = words(body)
@@ -76,6 +81,20 @@ def content_hash(ws: Sequence[str]) -> str:
     return hashlib.sha256(" ".join(ws).encode("utf-8")).hexdigest()
 
 
+def text_hashes(title: str | None, body: str) -> tuple[str, np.ndarray]:
+    """Return ``content_hash(content_words(...))`` and the 64-bit hashes of those words, read in
+    chunks of HASH_CHUNK_WORDS so that memory stays bounded on any page."""
+    for text in (body, title or ""):
+        sha = hashlib.sha256()
+        parts: list[np.ndarray] = []
+        for chunk in word_chunks(text, HASH_CHUNK_WORDS):
+            sha.update(((" " if parts else "") + " ".join(chunk)).encode("utf-8"))
+            parts.append(np.asarray(rensa.RMinHash.hash_token_sets([chunk])[0], dtype=np.uint64))
+        if parts:
+            return sha.hexdigest(), np.concatenate(parts)
+    return hashlib.sha256(b"").hexdigest(), np.zeros(0, dtype=np.uint64)
+
+
 def shingles(ws: Sequence[str], k: int = SHINGLE_WORDS) -> list[str]:
     """Return the word k-shingles of ``ws`` as strings (the whole text as one if shorter than k)."""
     if len(ws) <= k:
@@ -85,14 +104,6 @@ def shingles(ws: Sequence[str], k: int = SHINGLE_WORDS) -> list[str]:
 
 # Odd 64-bit multipliers (from splitmix64) that mix word hashes into a position-aware shingle hash.
 _MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB))
-
-
-def word_hashes(word_lists: Sequence[Sequence[str]]) -> list[np.ndarray]:
-    """Return stable 64-bit hashes of every word, list by list (rensa's Rust hasher, in one call)."""
-    return [
-        np.asarray(h, dtype=np.uint64)
-        for h in rensa.RMinHash.hash_token_sets([list(ws) for ws in word_lists])
-    ]
 
 
 def shingle_hashes(h: np.ndarray, k: int = SHINGLE_WORDS) -> np.ndarray:
@@ -154,13 +165,13 @@ def band_keys(signature: np.ndarray) -> tuple[int, ...]:
 
 def fingerprints(items: Sequence[tuple[str | None, str]]) -> list[Fingerprint]:
     """Return the fingerprints of ``(title, body)`` items, MinHash computed for the batch at once."""
-    word_lists = [content_words(t, b) for t, b in items]
-    sets = [shingle_hashes(h) for h in word_hashes(word_lists)]
+    hashed = [text_hashes(t, b) for t, b in items]
+    sets = [shingle_hashes(h) for _, h in hashed]
     sigs = signatures(sets)
     keys = band_key_matrix(sigs).tolist()
     return [
-        Fingerprint(content_hash(ws), sig, tuple(k), len(hs))
-        for ws, hs, sig, k in zip(word_lists, sets, sigs, keys, strict=True)
+        Fingerprint(digest, sig, tuple(k), len(hs))
+        for (digest, _), hs, sig, k in zip(hashed, sets, sigs, keys, strict=True)
     ]
 
 

@@ -316,6 +316,24 @@ class SqlReadModel(SqlBase):
                 out.setdefault(int(r["article_id"]), []).append(str(r["entity_id"]))
         return out
 
+    def headline_entities(self, ids: Sequence[int]) -> dict[int, set[str]]:
+        """Return the ids of the entities mentioned inside each given article's headline."""
+        # The headline's span lives in the article's JSON; reading it in SQL spares parsing the whole
+        # JSON (every mention of a 10 MB page) in Python for two numbers.
+        if self.dialect == "sqlite":
+            lo, hi = "json_extract(a.data, '$.spans.title[0]')", "json_extract(a.data, '$.spans.title[1]')"
+        else:
+            lo, hi = ("CAST((a.data::json)->'spans'->'title'->>0 AS INTEGER)",
+                      "CAST((a.data::json)->'spans'->'title'->>1 AS INTEGER)")
+        out: dict[int, set[str]] = {}
+        for chunk in chunks(sorted(set(ids))):
+            for r in self.tuples(
+                f'SELECT m.article_id, m.entity_id FROM mentions m JOIN articles a ON a.id = m.article_id'
+                f' WHERE m.article_id IN :ids AND m.start >= {lo} AND m."end" <= {hi}', ids=chunk,
+            ):
+                out.setdefault(int(r[0]), set()).add(str(r[1]))
+        return out
+
     def entity_count(self, type: str | None = None) -> int:
         """Return how many entities (of a type) have at least one mention."""
         where = " WHERE e.type = :t" if type else ""

@@ -250,16 +250,6 @@ class Window:
         return out
 
 
-def headline_entities(store: Store, article_id: int) -> set[str]:
-    """Return the ids of the entities mentioned inside an article's headline."""
-    art = store.article(article_id) or {}
-    span = (art.get("spans") or {}).get("title")
-    if not span:
-        return set()
-    start, end = span
-    return {str(e["id"]) for e in art.get("entities", []) if e.get("id") and start <= e["start"] and e["end"] <= end}
-
-
 def derive_features(store: Store, ids: Sequence[int]) -> list[StoryArticle]:
     """Compute, store and return the story features of not-yet-clustered articles, in date order.
 
@@ -274,13 +264,14 @@ def derive_features(store: Store, ids: Sequence[int]) -> list[StoryArticle]:
     entities = store.article_entities([int(a["id"]) for a in rows])
     sigs = store.signatures([int(a["id"]) for a in rows])
     known = store.article_terms([int(a["id"]) for a in rows])
+    heads = store.headline_entities([int(a["id"]) for a in rows if int(a["id"]) not in known])
     out = []
     for a in rows:
         aid = int(a["id"])
         ents = set(entities.get(aid, ()))
         stored = known.get(aid)
         if not stored:
-            stored = stored_terms(a.get("title"), a.get("text") or "", ents, headline_entities(store, aid) if ents else ())
+            stored = stored_terms(a.get("title"), a.get("text") or "", ents, heads.get(aid, set()))
             store.add_terms([*(t for t in stored if t[:1] not in (TITLE_PREFIX, TITLE_ENTITY_PREFIX)), DOCS_TERM])
             store.put_terms(aid, stored)
         t = split_terms(stored)

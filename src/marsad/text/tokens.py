@@ -48,6 +48,18 @@ def words(text: str) -> list[str]:
     return _WORD.findall(normalize_text(text))
 
 
+def word_chunks(text: str, size: int) -> Iterator[list[str]]:
+    """Yield the normalized word forms of ``text`` (as ``words``) in lists of at most ``size``."""
+    chunk: list[str] = []
+    for m in _WORD.finditer(normalize_text(text)):
+        chunk.append(m.group())
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
 def strip_proclitics(norm_word: str) -> str:
     """Strip one leading proclitic cluster (و، ف، ب، ل، ك، ال، لل، وال …) from a normalized word."""
     return strip_proclitic(norm_word, MATCHING)[1]
