@@ -19,9 +19,10 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from marsad.entities.hygiene import tidy
+from marsad.entities.hygiene import head_type, tidy
+from marsad.entities.ner.resources import load_resources, normalize_token
 from marsad.models import Article, Field, Mention
-from marsad.text.clitics import CONJUNCTIONS, proclitic_readings
+from marsad.text.clitics import ARTICLE, CONJUNCTIONS, MIN_STEM_LETTERS, proclitic_readings
 from marsad.text.fold import fold_key
 from marsad.text.normalize import normalize, normalize_text
 from marsad.text.stopwords import stopwords
@@ -335,12 +336,31 @@ def _strip_key(m: Detected, known: set[str], reference: frozenset[str]) -> str:
         # (ب، ل، ك) only when the page itself names the bare form: many names start with one
         # of those letters (بلاتر is not ب + لاتر, a place in the gazetteer).
         weak = strip == 0 or (strip == 1 and first[:1] in CONJUNCTIONS)
-        if cand in known or (weak and cand in reference):
+        # A preposition before the article (بالمسجد الأقصى، بالرياض) is read off a place's, an
+        # organisation's or a thing's name: such names seldom start with ب/ك + ال, and the
+        # gazetteer's (بالتيمور) were kept above. Persons' names are left to the rule above.
+        glued = strip >= 1 and m.type != "PER" and rest.startswith(ARTICLE) and len(rest) >= len(ARTICLE) + MIN_STEM_LETTERS
+        if cand in known or (weak and cand in reference) or glued:
             skip = _original_offset(words[0], strip)
             m.start += skip
             m.text = m.text[skip:]
             return cand
     return m.key
+
+
+def _truncated(m: Detected, reference: frozenset[str]) -> bool:
+    """Return whether a tagged event or thing ends in ل + a common noun (بطولة العالم لألعاب): the
+    name's genitive was cut off, so it names nothing yet. ل + ال (للسباحة) is whole; a known name
+    (ماراثون لندن) or a rare word (جائزة لوريوس) after ل stays."""
+    words = m.text.split()
+    if m.source != "ner" or m.type != "MISC" or len(words) < 2:
+        return False
+    last = normalize_token(words[-1])
+    rest = last[1:]
+    # ل + ال is written لل (the article's alef drops), so a rest starting with ل is the article;
+    # لا… is ل + a word starting with alef (لألعاب), never the article.
+    return (last.startswith("ل") and not rest.startswith("ل") and len(rest) >= MIN_STEM_LETTERS
+            and fold_key(last) not in reference and rest in load_resources().vclusters)
 
 
 @lru_cache(maxsize=1)
@@ -373,6 +393,7 @@ def link(mentions: list[Detected]) -> list[Entity]:
     sw = stopwords()
     mentions = [m for m in mentions if m.key and not (len(m.key.split()) == 1 and (m.key in sw or m.key.isdigit()))]
     reference = _reference_keys()
+    mentions = [m for m in mentions if not _truncated(m, reference)]
     known = {m.key for m in mentions} | {w for m in mentions if " " in m.key for w in m.key.split()}
     for m in mentions:
         if m.source == "ner":
@@ -416,6 +437,10 @@ def link(mentions: list[Detected]) -> list[Entity]:
 def _vote(group: Sequence[Detected]) -> str:
     if any(m.source == "dictionary" or (m.entity_id or "").startswith(("kb:", "iso3166:")) for m in group):
         return next(m.type for m in group if m.source == "dictionary" or m.entity_id)
+    heads = Counter(t for m in group if (t := head_type(m.key)))
+    if heads:
+        # The head noun says what kind of thing is named (المسجد X is a site), whatever the tagger said.
+        return heads.most_common(1)[0][0]
     votes = Counter(m.type for m in group)
     gaz = gazetteer_types().get(group[0].key.replace(" ", ""))
     if gaz:

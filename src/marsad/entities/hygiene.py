@@ -1,8 +1,10 @@
 """Entity hygiene as data: what is never an entity, and the titles that are a person's attribute.
 
-Two committed lists drive it (``entities/data/``, each line with its kind and reason):
+Committed lists drive it (``entities/data/``, each line with its kind and reason):
 ``stoplist.tsv`` (religious formulas, honorifics and titles alone, generic nouns, currencies, days
-and months) and ``titles.tsv`` (الملك، الأمير، ولي العهد، خادم الحرمين الشريفين، سمو، معالي …).
+and months) ``titles.tsv`` (الملك، الأمير، ولي العهد، خادم الحرمين الشريفين، سمو، معالي …),
+``generic_events.tsv`` (a kind of competition, not one: البطولة العربية) and ``heads.tsv`` (a head
+noun that gives a name its type: المسجد الأقصى is a place).
 A mention loses its leading titles (kept as ``title``) and trailing formulas (محمد رحمه الله);
 what is left is dropped when it is empty or on the stop-list. Lists are matched word by word on
 the name-folding key, a leading conjunction allowed (والأمير), so they hold no spelling variants.
@@ -154,6 +156,40 @@ def is_junk(text: str) -> bool:
     return leading_titles(words) == len(words)
 
 
+def _table(name: str) -> dict[str, str]:
+    """Return word key → second column of a two-column hygiene list."""
+    return {word_key(r.form): r.kind for r in _rows(name)}
+
+
+@lru_cache(maxsize=1)
+def head_types() -> dict[str, str]:
+    """Return head-noun key (without the article) → the type it gives a name (``data/heads.tsv``)."""
+    return {_no_article(k): t for k, t in _table("heads.tsv").items()}
+
+
+@lru_cache(maxsize=1)
+def generic_event_words() -> dict[str, str]:
+    """Return word key → role (head or modifier) of generic competition names (``data/generic_events.tsv``)."""
+    return _table("generic_events.tsv")
+
+
+def _no_article(key: str) -> str:
+    return key[len(ARTICLE) :] if key.startswith(ARTICLE) and len(key) > len(ARTICLE) + 1 else key
+
+
+def head_type(key: str) -> str | None:
+    """Return the type a name's head noun gives it (المسجد الأقصى: LOC), for names of two or more words."""
+    words = key.split()
+    return head_types().get(_no_article(words[0])) if len(words) >= 2 else None
+
+
+def is_generic_event(text: str) -> bool:
+    """Return whether a mention is a kind of competition, not one (البطولة العربية، بطولة كأس السوبر)."""
+    table = generic_event_words()
+    key = phrase_key(text)
+    return bool(key) and table.get(key[0]) == "head" and all(k in table for k in key[1:])
+
+
 def is_common_misc(text: str) -> bool:
     """Return whether a MISC mention is a common noun: one word with the article (الإنسولين،
     الكرسي، السوبر) or of two letters (دي، سي). The tagger's MISC is its weakest type (issue 14's
@@ -217,7 +253,7 @@ def tidy(page_text: str, mention: Span) -> bool:
         mention.key = " ".join(phrase_key(mention.text))
     if mention.title is None:
         mention.title = title_before(page_text, mention.start)
-    if is_junk(mention.text) or (mention.type == "MISC" and is_common_misc(mention.text)):
+    if is_junk(mention.text) or is_generic_event(mention.text) or (mention.type == "MISC" and is_common_misc(mention.text)):
         return False
     # One letter left (a stray clitic or initial) names nothing.
     return len(mention.key.replace(" ", "")) >= MIN_NAME_LETTERS
