@@ -213,7 +213,7 @@ def test_head_noun_gives_the_type(mentions: list[dict[str, Any]], case: str) -> 
     assert {m["type"] for m in found} == {typ}
 
 
-def _linked(text: str, typ: str) -> list[str]:
+def _page_entities(text: str, typ: str) -> list[str]:
     """Return the entity names ``link`` makes of one tagged mention (none when it is dropped)."""
     key = " ".join(k for k in (word_key(w) for w in text.split()) if k)
     return [e.name for e in link([Detected(text, 0, len(text), typ, key)])]
@@ -230,4 +230,4 @@ def _linked(text: str, typ: str) -> list[str]:
 ])
 def test_glued_and_cut_names(text: str, typ: str, want: list[str]) -> None:
     """Names from the judged entity lists of the shared days, through the linking rules."""
-    assert _linked(text, typ) == want
+    assert _page_entities(text, typ) == want

@@ -24,16 +24,16 @@ def _stored(db: Path) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]
 
 
 def test_two_workers_store_what_one_process_stores(tmp_path: Path) -> None:
-    """60 real articles ingested by two workers: the same articles, ids, mentions and entities."""
+    """The entity cases' real articles ingested by two workers: the same articles, ids, mentions and entities."""
     src = tmp_path / "articles.json"
-    src.write_text(json.dumps(json.loads(CASES.read_text(encoding="utf-8"))["articles"], ensure_ascii=False),
-                   encoding="utf-8")
+    articles = json.loads(CASES.read_text(encoding="utf-8"))["articles"]
+    src.write_text(json.dumps(articles, ensure_ascii=False), encoding="utf-8")
     results = []
     for workers in (1, 2):
         db = tmp_path / f"w{workers}.db"
         with SQLiteStore(db) as store:
             report = ingest_paths([str(src)], store, load_settings().replace(ingest_workers=workers, dedup_on_ingest=False))
-        assert report.articles == 60
+        assert report.articles == len(articles)
         results.append(_stored(db))
     assert results[0] == results[1] and len(results[0][1]) > 200
 
