@@ -318,12 +318,17 @@ def _merge_sources(ner: list[Detected], found: list[Detected]) -> list[Detected]
 # -- linking -----------------------------------------------------------------------------------
 
 
-def _strip_key(m: Detected, known: set[str], reference: frozenset[str]) -> str:
+#: Prepositions read off a tagged place whose bare form is a known place (ب "in", ل "to").
+PLACE_PREPOSITIONS = frozenset("بل")
+
+
+def _strip_key(m: Detected, known: set[str], reference: frozenset[str], name_words: set[str]) -> str:
     """Return the mention's key without a glued proclitic when the bare form is known elsewhere.
 
     ``reference`` holds keys known independently of this page (dictionaries, gazetteer): a form
     found there is kept as it is (بيونغ يانغ is not ب + يونغ يانغ). ``known`` adds the page's own
-    mentions and the words of its multi-word names (بوتين from فلاديمير بوتين).
+    mentions and the words of its multi-word names (بوتين from فلاديمير بوتين); ``name_words`` those
+    words alone (a word of a longer name on the page, as بلاتر of جوزيف بلاتر, is not a glued place).
     """
     words = m.text.split()
     if not words or m.key in reference:
@@ -340,7 +345,11 @@ def _strip_key(m: Detected, known: set[str], reference: frozenset[str]) -> str:
         # organisation's or a thing's name: such names seldom start with ب/ك + ال, and the
         # gazetteer's (بالتيمور) were kept above. Persons' names are left to the rule above.
         glued = strip >= 1 and m.type != "PER" and rest.startswith(ARTICLE) and len(rest) >= len(ARTICLE) + MIN_STEM_LETTERS
-        if cand in known or (weak and cand in reference) or glued:
+        # A place glued to ب or ل (بجدة، لمكة، وبجدة): the bare form is a known place and the glued
+        # one is not (بريدة, in the gazetteer itself, was kept above). Not ك: كسروان is a place.
+        place = (m.type == "LOC" and cand in reference and len(rest) >= MIN_STEM_LETTERS and m.key not in name_words
+                 and first[strip - 1 : strip] in PLACE_PREPOSITIONS)
+        if cand in known or (weak and cand in reference) or glued or place:
             skip = _original_offset(words[0], strip)
             m.start += skip
             m.text = m.text[skip:]
@@ -394,10 +403,11 @@ def link(mentions: list[Detected]) -> list[Entity]:
     mentions = [m for m in mentions if m.key and not (len(m.key.split()) == 1 and (m.key in sw or m.key.isdigit()))]
     reference = _reference_keys()
     mentions = [m for m in mentions if not _truncated(m, reference)]
-    known = {m.key for m in mentions} | {w for m in mentions if " " in m.key for w in m.key.split()}
+    name_words = {w for m in mentions if " " in m.key for w in m.key.split()}
+    known = {m.key for m in mentions} | name_words
     for m in mentions:
         if m.source == "ner":
-            m.key = _strip_key(m, known, reference)
+            m.key = _strip_key(m, known, reference, name_words)
             kb = dictionary().get(tuple(m.key.split()))
             if kb is not None and m.entity_id is None:
                 m.entity_id, m.kb_name, m.type = kb.id, kb.name, kb.type
