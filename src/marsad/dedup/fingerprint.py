@@ -70,10 +70,14 @@ class Fingerprint:
 HASH_CHUNK_WORDS = 65536
 
 
+def _source(title: str | None, body: str) -> str:
+    """Return the text an article is fingerprinted on: its body, or its title when the body has no words."""
+    return body if next(word_chunks(body, 1), None) else title or ""
+
+
 def content_words(title: str | None, body: str) -> list[str]:
     """Return the normalized words an article is fingerprinted on (the body; the title if no body)."""
-    ws = words(body)
-    return ws if ws else words(title or "")
+    return words(_source(title, body))
 
 
 def content_hash(ws: Sequence[str]) -> str:
@@ -84,15 +88,12 @@ def content_hash(ws: Sequence[str]) -> str:
 def text_hashes(title: str | None, body: str) -> tuple[str, np.ndarray]:
     """Return ``content_hash(content_words(...))`` and the 64-bit hashes of those words, read in
     chunks of HASH_CHUNK_WORDS so that memory stays bounded on any page."""
-    for text in (body, title or ""):
-        sha = hashlib.sha256()
-        parts: list[np.ndarray] = []
-        for chunk in word_chunks(text, HASH_CHUNK_WORDS):
-            sha.update(((" " if parts else "") + " ".join(chunk)).encode("utf-8"))
-            parts.append(np.asarray(rensa.RMinHash.hash_token_sets([chunk])[0], dtype=np.uint64))
-        if parts:
-            return sha.hexdigest(), np.concatenate(parts)
-    return hashlib.sha256(b"").hexdigest(), np.zeros(0, dtype=np.uint64)
+    sha = hashlib.sha256()
+    parts: list[np.ndarray] = [np.zeros(0, dtype=np.uint64)]
+    for chunk in word_chunks(_source(title, body), HASH_CHUNK_WORDS):
+        sha.update(((" " if len(parts) > 1 else "") + " ".join(chunk)).encode("utf-8"))
+        parts.append(np.asarray(rensa.RMinHash.hash_token_sets([chunk])[0], dtype=np.uint64))
+    return sha.hexdigest(), np.concatenate(parts)
 
 
 def shingles(ws: Sequence[str], k: int = SHINGLE_WORDS) -> list[str]:

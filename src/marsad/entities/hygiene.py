@@ -18,7 +18,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Protocol
 
-from marsad.text.clitics import ARTICLE, proclitic_readings
+from marsad.text.clitics import ARTICLE, drop_article, proclitic_readings
 from marsad.text.fold import fold_key
 from marsad.text.normalize import normalize_text
 
@@ -164,7 +164,7 @@ def _table(name: str) -> dict[str, str]:
 @lru_cache(maxsize=1)
 def head_types() -> dict[str, str]:
     """Return head-noun key (without the article) → the type it gives a name (``data/heads.tsv``)."""
-    return {_no_article(k): t for k, t in _table("heads.tsv").items()}
+    return {drop_article(k): t for k, t in _table("heads.tsv").items()}
 
 
 @lru_cache(maxsize=1)
@@ -173,14 +173,10 @@ def generic_event_words() -> dict[str, str]:
     return _table("generic_events.tsv")
 
 
-def _no_article(key: str) -> str:
-    return key[len(ARTICLE) :] if key.startswith(ARTICLE) and len(key) > len(ARTICLE) + 1 else key
-
-
 def head_type(key: str) -> str | None:
     """Return the type a name's head noun gives it (المسجد الأقصى: LOC), for names of two or more words."""
     words = key.split()
-    return head_types().get(_no_article(words[0])) if len(words) >= 2 else None
+    return head_types().get(drop_article(words[0])) if len(words) >= 2 else None
 
 
 def is_generic_event(text: str) -> bool:

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from marsad.models import Mention
-from marsad.text.clitics import CONJUNCTIONS
+from marsad.text.clitics import CONJUNCTIONS, drop_article
 from marsad.text.normalize import normalize_text
 
 #: Reporting verbs (normalized, without و/ف): past tense masculine and feminine, and participles
@@ -140,7 +140,7 @@ def extract_quotes(text: str, mentions: Sequence[Mention] = (), base: int = 0) -
                 s0, s1 = toks[start][1], toks[last_word][2]
                 speaker = text[s0:s1]
                 lead = normalize_text(toks[start][0])
-                if (lead[2:] if lead.startswith("ال") else lead) in UNNAMED:
+                if drop_article(lead, 0) in UNNAMED:
                     # «وقالت مصادر إن …»: a statement of nobody named; what continues it is theirs too.
                     said, last = True, None
                     continue

@@ -39,6 +39,11 @@ NAMES: tuple[str, ...] = ("و", "ف", "ب", "ل", "ك", "ال", "وال", "با�
 CONJUNCTION_ARTICLE: tuple[str, ...] = ("وال", "فال", "ولل", "فلل", "وبال", "فبال", "وكال", "فكال")
 
 
+def drop_article(word: str, min_rest: int = 2) -> str:
+    """Return a normalized word without the article ال when at least ``min_rest`` letters remain."""
+    return word[len(ARTICLE) :] if word.startswith(ARTICLE) and len(word) - len(ARTICLE) >= min_rest else word
+
+
 def strip_proclitic(word: str, clusters: tuple[str, ...] = MATCHING) -> tuple[str, str]:
     """Split a normalized word into (proclitic, rest) by the first of ``clusters`` it starts with,
     keeping at least ``MIN_STEM_LETTERS`` letters of rest."""
