@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from itertools import combinations
 
-from marsad.stories.recluster import average_link, logit, story_ids
+from marsad.stories.recluster import LOGIT_CAP, NEGATIVE_LOGIT_CAP, average_link, logit, story_ids
 
 
 def _groups(label: dict[int, int]) -> set[frozenset[int]]:
@@ -41,8 +41,10 @@ def test_unscored_pairs_are_no_evidence_and_anchors_absorb() -> None:
 
 
 def test_logit_is_bounded_and_total() -> None:
-    assert logit(1.0) == 4.0 and logit(0.0) == -4.0 and abs(logit(0.5)) < 1e-12
-    assert logit(float("inf")) == 4.0
+    assert logit(1.0) == LOGIT_CAP and logit(0.0) == -NEGATIVE_LOGIT_CAP and abs(logit(0.5)) < 1e-12
+    assert logit(float("inf")) == LOGIT_CAP
+    # A weak pair counts against a merge less than a strong pair counts for it.
+    assert NEGATIVE_LOGIT_CAP < LOGIT_CAP
 
 
 def test_story_ids_keep_the_majority_id_once() -> None:
@@ -51,3 +53,28 @@ def test_story_ids_keep_the_majority_id_once() -> None:
     assert ids[-1] == 10  # the biggest group keeps the id most of its members had
     assert ids[-4] == 11
     assert ids[-5] is None  # 10 is taken: the split-off member needs a new story
+
+
+def test_next_issue_of_a_bulletin_but_not_a_follow_up_naming_a_rare_entity() -> None:
+    """The same headline a day later over another body is a recurring item's next issue, unless both
+    headlines name an entity that is rare in the window (the same transfer or wedding told twice)."""
+    from datetime import UTC, datetime
+
+    import numpy as np
+
+    from marsad.stories.cluster import earlier_issue
+    from marsad.stories.features import StoryArticle, title_terms
+
+    def art(i: int, day: int, title: str, ents: set[str]) -> StoryArticle:
+        return StoryArticle(i, datetime(2015, 7, day, 9, tzinfo=UTC), title, "x", np.zeros(4, np.float32), set(),
+                            title_terms(title), ents, None, ents)
+
+    weather = [art(1, 21, "الأرصاد: طقس شديد الحرارة على شرق ووسط المملكة", {"iso3166:SA"}),
+               art(2, 22, "الأرصاد: طقس شديد الحرارة على شرق ووسط المملكة", {"iso3166:SA"})]
+    transfer = [art(3, 23, "بايرن ميونيخ يتوصل لاتفاق لضم فيدال من يوفنتوس", {"org:bayern", "per:vidal"}),
+                art(4, 24, "بايرن ميونيخ يتوصل لاتفاق لضم فيدال من يوفنتوس", {"org:bayern", "per:vidal"})]
+    assert earlier_issue(weather[1], weather[0])
+    assert earlier_issue(transfer[1], transfer[0])  # no rarity known: the headline rule alone
+    assert not earlier_issue(transfer[1], transfer[0], frozenset({"per:vidal"}))
+    assert earlier_issue(weather[1], weather[0], frozenset({"per:vidal"}))  # a rare entity not in both headlines
+    assert not earlier_issue(weather[0], weather[1])  # only an earlier day's issue

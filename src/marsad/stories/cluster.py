@@ -58,7 +58,7 @@ from marsad.text.similarity import EMBEDDING_DIM, EMBEDDING_MODEL, embed
 log = logging.getLogger(__name__)
 
 #: Bump when the story features or assignment rule change.
-STORY_VERSION = 4
+STORY_VERSION = 5
 #: Days back (and forward, for late arrivals) a new article looks for its story. Of the judged
 #: same-story pairs of the dev days, 97% are at most 2 days apart (print editions run the wire
 #: story next morning); a story that goes on longer is followed member to member.
@@ -226,6 +226,11 @@ class Window:
             w = self.weights[art.id] = weigh(art, table, idf.unseen)
         return w
 
+    def rare_entities(self, entities: set[str]) -> frozenset[str]:
+        """Return those of ``entities`` that at most ``RARE_ENTITY_SHARE`` of the window's articles mention."""
+        cap = max(2, int(RARE_ENTITY_SHARE * len(self.ids)))
+        return frozenset(e for e in entities if len(self.by_entity.get(e, ())) <= cap)
+
     def candidates(self, art: StoryArticle, dups: Sequence[int]) -> dict[int, float]:
         """Return candidate member ids with their headline cosine: nearest headlines, shared rare entities, duplicates."""
         out: dict[int, float] = {}
@@ -236,11 +241,10 @@ class Window:
         top = np.argpartition(-cos_all, k - 1)[:k]
         for j in top[cos_all[top] >= MIN_COSINE]:
             out[self.ids[int(j)]] = float(cos_all[int(j)])
-        rare_cap = max(2, int(RARE_ENTITY_SHARE * len(self.ids)))
         shared: list[int] = []
-        for e in art.entities:
+        for e in self.rare_entities(art.entities):
             members = self.by_entity.get(e, [])
-            if len(members) <= rare_cap:
+            if members:
                 shared.extend(members[-ENTITY_CANDIDATES:])
         for aid in sorted(set(shared), key=lambda a: -self.pos[a])[:ENTITY_CANDIDATES]:
             out.setdefault(aid, float(cos_all[self.pos[aid]]))
@@ -326,7 +330,8 @@ def _assign(store: Store, window: Window, idf: Idf, model: PairModel, art: Story
     # An identical headline on another calendar day over a body that is not a copy is the next issue
     # of a recurring item (a weather bulletin, a daily brief): its earlier issues' stories are closed,
     # and the pair is recorded as apart for the re-clustering pass.
-    issues = {c for c in cands if earlier_issue(art, window.arts[c])}
+    rare = window.rare_entities(art.title_entities)
+    issues = {c for c in cands if earlier_issue(art, window.arts[c], rare)}
     closed = {window.story[c] for c in issues}
     store.add_story_edges([(art.id, c, 0.0 if c in issues else p) for c, p in scores.items()])
     per_story: dict[int, list[float]] = defaultdict(list)
@@ -357,12 +362,15 @@ def _assign(store: Store, window: Window, idf: Idf, model: PairModel, art: Story
     report.touched.add(sid)
 
 
-def earlier_issue(art: StoryArticle, other: StoryArticle) -> bool:
+def earlier_issue(art: StoryArticle, other: StoryArticle, rare: frozenset[str] = frozenset()) -> bool:
     """Return True when ``other`` is an earlier issue of a recurring item that ``art`` continues: (nearly)
-    the same headline words on an earlier calendar day over a body that is not an edited copy."""
+    the same headline words on an earlier calendar day over a body that is not an edited copy, and
+    no ``rare`` entity named in both headlines (a recurring bulletin names no rare person or body;
+    a transfer or a wedding reported by two outlets on consecutive days does)."""
     a, b = art.title_terms, other.title_terms
     return (
-        len(a) >= BULLETIN_MIN_TERMS
+        not (rare & other.title_entities)
+        and len(a) >= BULLETIN_MIN_TERMS
         and len(a & b) >= BULLETIN_SAME_HEADLINE * len(a | b)
         and other.date.date() < art.date.date()
         and signature_jaccard(art.signature, other.signature) < SAME_TEXT_JACCARD
