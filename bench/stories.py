@@ -38,16 +38,23 @@ from marsad.dedup.near import dedup_articles  # noqa: E402
 from marsad.pipeline import ingest_paths  # noqa: E402
 from marsad.settings import load_settings  # noqa: E402
 from marsad.store import SQLiteStore  # noqa: E402
-from marsad.stories.cluster import cluster_articles  # noqa: E402
+from marsad.stories.cluster import STORY_VERSION, cluster_articles  # noqa: E402
 from marsad.stories.evaluate import GoldGroup, GoldPair, load_groups, load_pairs, report  # noqa: E402
 
-ALGORITHMS: dict[str, Any] = {"previous (v2)": stories_v2.cluster_articles, "today (v4)": cluster_articles}
+TODAY = f"today (v{STORY_VERSION})"
+ALGORITHMS: dict[str, Any] = {"previous (v2)": stories_v2.cluster_articles, TODAY: cluster_articles}
+#: The name of the fold-fitted runs of ``--cv`` (their stores are read by ``bench/story_replay.py``).
+CV_TODAY = f"{TODAY}, fold-fitted"
+
+
+def run_path(base: Path, work: Path, name: str) -> Path:
+    """Return where the run ``name`` over ``base`` keeps its clustered store."""
+    return work / f"{base.stem}-{''.join(c for c in name if c.isalnum())}.db"
 
 
 def run(base: Path, work: Path, name: str, cluster: Any) -> tuple[SQLiteStore, list[tuple[int, float, float]]]:
     """Cluster a copy of ``base`` batch by batch; return the store and (size, dedup s, stories s) per batch."""
-    slug = "".join(c for c in name if c.isalnum())
-    store = SQLiteStore(copy_store(base, work / f"{base.stem}-{slug}.db"))
+    store = SQLiteStore(copy_store(base, run_path(base, work, name)))
     ids = article_ids(store)
     timings = []
     for start in range(0, len(ids), BATCH):
@@ -135,7 +142,7 @@ def cross_validate(work: Path) -> None:
               f"tested on {len(pairs)} pairs, {len(groups)} groups")
         algos: dict[str, tuple[str, Any]] = {
             "previous (v2)": (split, stories_v2.cluster_articles),
-            "today (v4), fold-fitted": (f"{split}-fold{k + 1}", lambda st, b, m=model: cluster_articles(st, b, m)),
+            CV_TODAY: (f"{split}-fold{k + 1}", lambda st, b, m=model: cluster_articles(st, b, m)),
         }
         for name, (key, fn) in algos.items():
             if (name, key) not in runs:

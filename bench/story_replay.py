@@ -19,7 +19,7 @@ import argparse
 import itertools
 import sqlite3
 import sys
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -33,6 +33,7 @@ from storydata import BATCH, CV_FOLDS, GOLD, SPLITS  # noqa: E402
 import marsad.stories.recluster as rc  # noqa: E402
 from marsad.stories.cluster import WINDOW_DAYS, parse_date  # noqa: E402
 from marsad.stories.evaluate import GoldGroup, GoldPair, load_groups, load_pairs, report  # noqa: E402
+from stories import CV_TODAY, run_path  # noqa: E402
 
 Article = tuple[int, str, datetime]
 Edge = tuple[int, int, float]
@@ -42,7 +43,7 @@ def fold_store(work: Path, k: int) -> tuple[Path, tuple[str, ...], str]:
     """Return the clustered store ``bench/stories.py --cv`` wrote for fold ``k`` (1-based), its days and split."""
     days = CV_FOLDS[k - 1]
     split = next(s for s, ds in SPLITS.items() if days[0] in ds)
-    return work / f"{split}-base-cvtodayv4foldfitted{split}fold{k}.db", days, split
+    return run_path(work / f"{split}-base.db", work, f"cv-{CV_TODAY}-{split}-fold{k}"), days, split
 
 
 def load(db: Path) -> tuple[list[Article], list[Edge], dict[int, int]]:
@@ -54,8 +55,9 @@ def load(db: Path) -> tuple[list[Article], list[Edge], dict[int, int]]:
     return arts, edges, stored
 
 
-def replay(arts: list[Article], edges: list[Edge], threshold: float, days: float) -> dict[int, int]:
-    """Return a story label per article: batch by batch, average linkage over the window's recorded scores."""
+def replay(arts: list[Article], edges: list[Edge], threshold: float, days: float, cap: float) -> dict[int, int]:
+    """Return a story label per article: batch by batch, average linkage over the window's recorded scores,
+    as ``marsad.stories.cluster.recluster`` does."""
     adj: dict[int, list[tuple[int, float]]] = defaultdict(list)
     for a, b, p in edges:
         adj[a].append((b, p))
@@ -72,17 +74,13 @@ def replay(arts: list[Article], edges: list[Edge], threshold: float, days: float
         begin = {i: (label[i] if d < horizon and i in label else -i) for i, d in window}
         scored = [(a, b, p) for a in ids for b, p in adj[a] if a < b and b in ids]
         groups: dict[int, list[int]] = defaultdict(list)
-        for node, g in rc.average_link(begin, scored, threshold).items():
+        for node, g in rc.average_link(begin, scored, threshold, cap).items():
             groups[g].append(node)
-        taken: set[int] = set()
-        for _, nodes in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0])):
-            votes = Counter(label[n] for n in nodes if n in label)
-            sid = next((s for s, _ in votes.most_common() if s not in taken), None)
+        for g, sid in rc.story_ids(groups, label).items():
             if sid is None:
                 fresh += 1
                 sid = fresh
-            taken.add(sid)
-            for n in nodes:
+            for n in groups[g]:
                 label[n] = sid
     return label
 
@@ -99,8 +97,7 @@ def pooled(work: Path, folds: list[int], settings: tuple[float, float, float] | 
             labels = stored
         else:
             cap, threshold, recluster_days = settings
-            rc.NEGATIVE_LOGIT_CAP = cap  # read by rc.logit at call time
-            labels = replay(arts, edges, threshold, recluster_days)
+            labels = replay(arts, edges, threshold, recluster_days, cap)
         url = {i: u for i, u, _ in arts}
         day = {u: d.date().isoformat() for _, u, d in arts}
         tag = f"{k}|"

@@ -243,9 +243,7 @@ class Window:
             out[self.ids[int(j)]] = float(cos_all[int(j)])
         shared: list[int] = []
         for e in self.rare_entities(art.entities):
-            members = self.by_entity.get(e, [])
-            if members:
-                shared.extend(members[-ENTITY_CANDIDATES:])
+            shared.extend(self.by_entity.get(e, [])[-ENTITY_CANDIDATES:])
         for aid in sorted(set(shared), key=lambda a: -self.pos[a])[:ENTITY_CANDIDATES]:
             out.setdefault(aid, float(cos_all[self.pos[aid]]))
         for d in dups:

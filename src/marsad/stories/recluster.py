@@ -42,13 +42,14 @@ NEGATIVE_LOGIT_CAP = 3.0
 RECLUSTER_DAYS = 1.0
 
 
-def logit(p: float) -> float:
-    """Return the log-odds of a probability, bounded by ``LOGIT_CAP`` and ``NEGATIVE_LOGIT_CAP``."""
+def logit(p: float, negative_cap: float = NEGATIVE_LOGIT_CAP) -> float:
+    """Return the log-odds of a probability, bounded by ``LOGIT_CAP`` and ``negative_cap``."""
     p = min(max(p, 1e-9), 1 - 1e-9)
-    return max(-NEGATIVE_LOGIT_CAP, min(LOGIT_CAP, math.log(p / (1 - p))))
+    return max(-negative_cap, min(LOGIT_CAP, math.log(p / (1 - p))))
 
 
-def average_link(start: dict[int, int], edges: Iterable[tuple[int, int, float]], threshold: float = MERGE_LOGIT) -> dict[int, int]:
+def average_link(start: dict[int, int], edges: Iterable[tuple[int, int, float]], threshold: float = MERGE_LOGIT,
+                 negative_cap: float = NEGATIVE_LOGIT_CAP) -> dict[int, int]:
     """Return a group label per node: from the ``start`` labels, repeatedly merge the two groups whose
     scored pairs have the highest mean logit while it exceeds ``threshold``.
 
@@ -66,7 +67,7 @@ def average_link(start: dict[int, int], edges: Iterable[tuple[int, int, float]],
         link = links[ga].get(gb)
         if link is None:
             link = links[ga][gb] = links[gb][ga] = [0.0, 0.0]
-        link[0] += logit(p)
+        link[0] += logit(p, negative_cap)
         link[1] += 1
     heap = [(-s / n, g, h) for g, out in links.items() for h, (s, n) in out.items() if g < h and s / n > threshold]
     heapq.heapify(heap)
