@@ -41,6 +41,11 @@ CASES = {
     "generic_championship": r"البطولة (?:العربية|القارية|الأفريقية|الآسيوية)|بطولة كأس السوبر",
     "other_currency": r"\d+ (?:مليون |مليار )?(?:يوان|روبلا?|دراهم)",
     "central_bank": r"البنك المركزي",
+    # Two spellings of one region and of one town (one written fused): data/saudi_places.tsv.
+    "jizan": r"\bجيزان\b",
+    "jazan": r"\bجازان\b",
+    "hafar_fused": r"حفرالباطن",
+    "hafar": r"حفر الباطن",
 }
 
 

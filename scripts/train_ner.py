@@ -278,6 +278,8 @@ def main() -> None:
         f"({args.out.stat().st_size} bytes)"
         + (f" + {stage2} ({stage2.stat().st_size} bytes)" if stage2 else "")
     )
+    if not _STATE.val_tokens:  # --val-frac 0: the shipped model, trained on all of train.txt
+        return
     t0 = time.perf_counter()
     scores = evaluate(args.out, stage2=stage2)
     dt = time.perf_counter() - t0

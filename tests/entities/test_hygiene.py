@@ -95,6 +95,8 @@ MERGES = {
     "tabuk": ({"تبوك"}, None),
     "abha": ({"أبها"}, None),
     "asir": ({"عسير"}, None),
+    "jazan": ({"جازان", "جيزان"}, None),
+    "hafar_al_batin": ({"حفر الباطن", "حفرالباطن"}, None),
 }
 
 

@@ -19,6 +19,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from marsad.entities.complete import complete_spans
+from marsad.entities.gazetteer import TYPE_MAP, gazetteer_types, given_name_keys
 from marsad.entities.hygiene import head_type, tidy
 from marsad.entities.ner.resources import load_resources, normalize_token
 from marsad.models import Article, Field, Mention
@@ -30,7 +32,6 @@ from marsad.text.tokens import TOKEN
 
 #: Bump when linking rules change (stored entity ids and mentions derived from them go stale).
 ENTITY_VERSION = 1
-TYPE_MAP = {"PERS": "PER", "PER": "PER", "LOC": "LOC", "ORG": "ORG", "MISC": "MISC"}
 # Order used to break type-vote ties: a person mislabelled as a place is the commoner tagger error.
 TYPE_PRIORITY = {"PER": 3, "LOC": 2, "ORG": 1, "MISC": 0}
 #: Longest dictionary phrase looked up, in words ("المفوضية السامية لشؤون اللاجئين" is 4 after clitics).
@@ -108,9 +109,9 @@ def _data(name: str) -> str:
 
 @lru_cache(maxsize=1)
 def dictionary() -> dict[tuple[str, ...], KBEntry]:
-    """Return normalized word tuples → entity, for places, nationality forms and organisations."""
+    """Return normalized word tuples → entity, for countries, nationality forms, Saudi places and organisations."""
     out: dict[tuple[str, ...], KBEntry] = {}
-    for line in _data("organizations.tsv").splitlines():
+    for line in (*_data("organizations.tsv").splitlines(), *_data("saudi_places.tsv").splitlines()):
         if not line.strip() or line.startswith("#"):
             continue
         ident, typ, name, aliases = line.split("\t")
@@ -121,18 +122,6 @@ def dictionary() -> dict[tuple[str, ...], KBEntry]:
             continue
         form, code, name = line.split("\t")
         out.setdefault(tuple(fold_key_words(form)), KBEntry(f"iso3166:{code}", "LOC", name, tuple(normalize_text(form).split())))
-    return out
-
-
-@lru_cache(maxsize=1)
-def gazetteer_types() -> dict[str, str]:
-    """Return fold key → type for the tagger's gazetteer (used only to vote on a group's type)."""
-    raw = resources.files("marsad.entities").joinpath("data/gazetteer.tsv.gz").read_bytes()
-    out: dict[str, str] = {}
-    for line in gzip.decompress(raw).decode("utf-8").splitlines():
-        parts = line.split("\t")
-        if len(parts) == 2 and parts[0] in TYPE_MAP:
-            out.setdefault(fold_key(parts[1]), TYPE_MAP[parts[0]])
     return out
 
 
@@ -452,11 +441,18 @@ def _vote(group: Sequence[Detected]) -> str:
         # The head noun says what kind of thing is named (المسجد X is a site), whatever the tagger said.
         return heads.most_common(1)[0][0]
     votes = Counter(m.type for m in group)
-    gaz = gazetteer_types().get(group[0].key.replace(" ", ""))
+    key = group[0].key
+    gaz = gazetteer_types().get(key.replace(" ", ""))
     if gaz:
         # The gazetteer is one witness worth half the group: enough to settle a split vote
-        # (بيونغ يانغ tagged ORG twice, LOC twice), not to overrule a consistent tagger.
+        # (بيونغ يانغ tagged ORG twice, LOC twice), not to overrule a consistent tagger ...
         votes[gaz] += max(1, len(group) // 2)
+        if gaz != "PER" and " " in key and key.split()[0] not in given_name_keys():
+            # ... except on a listed place or club of several words that does not open with a given
+            # name: the tagger types an unknown foreign name by its shape (بيونغ يانغ read as a
+            # person, بوكا جونيورز too), while GeoNames towns named after people (جيف ديفيس، ستان لي)
+            # open with one.
+            votes[gaz] += len(group)
     return max(votes, key=lambda t: (votes[t], TYPE_PRIORITY.get(t, 0)))
 
 
@@ -471,7 +467,7 @@ def annotate(page_text: str, articles: Sequence[Article]) -> list[Entity]:
     Linking is page-wide: fused articles on one page share context (بوتن in the second article
     is the فلاديمير بوتين of the first).
     """
-    per_article = [detect_mentions(page_text, a) for a in articles]
+    per_article = complete_spans(page_text, [detect_mentions(page_text, a) for a in articles])
     entities = link([m for ms in per_article for m in ms])
     by_id = {e.id: e for e in entities}
     for article, found in zip(articles, per_article, strict=True):

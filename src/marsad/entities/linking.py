@@ -30,7 +30,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from marsad.entities.canonical import NASAB, TYPE_PRIORITY, gazetteer_types
+from marsad.entities.canonical import NASAB, TYPE_PRIORITY
+from marsad.entities.gazetteer import gazetteer_types
 from marsad.models import ENTITY_TYPES, Mention, Page
 from marsad.ports import EntityDictionary
 from marsad.text.clitics import MIN_STEM_LETTERS

@@ -1,0 +1,79 @@
+"""Span completion: a name the tagger cut short is extended to the longer name the page itself spells.
+
+The tagger sometimes keeps only the first word of a foreign name (بيونغ of بيونغ يانغ, تشوى of
+تشوى سون هوى) and tags the rest as another name or not at all. When the page names the full form
+elsewhere, the words that follow the short span are compared with it; if they spell it, the span
+grows to cover them and any mention inside the grown part is dropped (it was the cut-off rest).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Protocol, TypeVar
+
+from marsad.text.clitics import proclitic_readings
+from marsad.text.fold import fold_key
+from marsad.text.normalize import normalize_text
+from marsad.text.tokens import TOKEN
+
+#: How far past a short span the rest of a name is looked for, in characters: a long name's other
+#: words (four words of ten letters with spaces) fit; a sentence further on never does.
+LOOKAHEAD_CHARS = 60
+
+
+class Span(Protocol):
+    """What completion reads and changes on a detected mention."""
+
+    text: str
+    start: int
+    end: int
+    key: str
+    source: str
+
+
+S = TypeVar("S", bound=Span)
+
+
+def _following_keys(page_text: str, end: int, limit: int) -> list[tuple[str, int]]:
+    """Return (folding key, end offset) of the words right after ``end``, stopping at punctuation."""
+    out: list[tuple[str, int]] = []
+    for m in TOKEN.finditer(page_text, end, min(len(page_text), end + LOOKAHEAD_CHARS)):
+        key = fold_key(normalize_text(m.group()))
+        if not key or len(out) == limit:
+            break
+        out.append((key, m.end()))
+    return out
+
+
+def complete_spans(page_text: str, per_article: Sequence[list[S]]) -> list[list[S]]:
+    """Grow the tagger's short spans to a longer name of the page that the next words spell; drop what they cover."""
+    longer: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+    for ms in per_article:
+        for m in ms:
+            words = tuple(m.key.split())
+            if len(words) > 1 and words not in longer[words[0]]:
+                longer[words[0]].append(words)
+    out: list[list[S]] = []
+    for ms in per_article:
+        grown: list[S] = []
+        for m in ms:
+            words = tuple(m.key.split())
+            if m.source != "ner" or not words:
+                continue
+            # The short span may carry a proclitic the full name lacks (وشبه الجزيرة ... شبه الجزيرة الكورية).
+            firsts = {fold_key(rest) for _, rest in proclitic_readings(words[0])}
+            names = sorted((n for f in firsts for n in longer.get(f, ())
+                            if len(n) > len(words) and n[1 : len(words)] == words[1:]), key=len, reverse=True)
+            if not names:
+                continue
+            after = _following_keys(page_text, m.end, len(names[0]) - len(words))
+            for name in names:
+                rest = name[len(words):]
+                if [k for k, _ in after[: len(rest)]] == list(rest):
+                    m.end = after[len(rest) - 1][1]
+                    m.text, m.key = page_text[m.start : m.end], " ".join((*words, *rest))
+                    grown.append(m)
+                    break
+        out.append([m for m in ms if not any(g is not m and g.start <= m.start < g.end for g in grown)])
+    return out

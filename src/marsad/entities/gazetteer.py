@@ -1,0 +1,34 @@
+"""The tagger's gazetteer as linking reads it: the listed type of a name, and the words of people's names."""
+
+from __future__ import annotations
+
+import gzip
+from functools import lru_cache
+from importlib import resources
+
+from marsad.text.fold import fold_key
+
+#: The tagger's and the gazetteer's type names → the stored ones.
+TYPE_MAP = {"PERS": "PER", "PER": "PER", "LOC": "LOC", "ORG": "ORG", "MISC": "MISC"}
+
+
+@lru_cache(maxsize=1)
+def _gazetteer_rows() -> list[list[str]]:
+    raw = resources.files("marsad.entities").joinpath("data/gazetteer.tsv.gz").read_bytes()
+    return [parts for line in gzip.decompress(raw).decode("utf-8").splitlines() if len(parts := line.split("\t")) == 2]
+
+
+@lru_cache(maxsize=1)
+def gazetteer_types() -> dict[str, str]:
+    """Return fold key → type for the tagger's gazetteer (used only to vote on a group's type)."""
+    out: dict[str, str] = {}
+    for typ, phrase in _gazetteer_rows():
+        if typ in TYPE_MAP:
+            out.setdefault(fold_key(phrase), TYPE_MAP[typ])
+    return out
+
+
+@lru_cache(maxsize=1)
+def given_name_keys() -> frozenset[str]:
+    """Return the fold keys of the gazetteer's name tokens (words seen in two or more people's names)."""
+    return frozenset(fold_key(phrase) for typ, phrase in _gazetteer_rows() if typ == "PTOK")

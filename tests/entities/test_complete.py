@@ -1,0 +1,65 @@
+"""Span completion and the gazetteer's vote on real sentences of the seed page."""
+
+from __future__ import annotations
+
+from marsad.entities.canonical import Detected, fold_key_words, link
+from marsad.entities.complete import complete_spans
+
+#: Sentences of ``shared/pages/seed-kim-putin.txt``, verbatim, joined by a space.
+PAGE = ("قدرة مجلس الأمن التابع للأمم المتحدة على كبح طموحات بيونغ يانغ النووية، مما يؤدي إلى زيادة المخاوف بشأ "
+        "وريا الشمالية للولايات المتحدة وكوريا الجنوبية، اللتين تزعم بيونج يانج أنهما متورطتان فى مناقشات سري "
+        "هذا التحالف الناشئ تمتد إلى ما هو أبعد من أوروبا وشبه الجزيرة الكورية. إن تشديد الروابط بين "
+        "روسيا تشكل مصدر قلق كبير، مع احتمال إشعال أزمة في شبه الجزيرة الكورية وتعقيد استجابة الولاي")
+
+
+def _at(text: str, typ: str, nth: int = 0, source: str = "ner") -> Detected:
+    start = -1
+    for _ in range(nth + 1):
+        start = PAGE.index(text, start + 1)
+    return Detected(text, start, start + len(text), typ, " ".join(fold_key_words(text)), source)
+
+
+def test_a_cut_name_grows_to_the_full_name_the_page_spells() -> None:
+    short, rest, full = _at("بيونغ", "LOC"), _at("يانغ النووية", "PER"), _at("بيونج يانج", "PER")
+    [kept] = complete_spans(PAGE, [[short, rest, full]])
+    assert short in kept and short.text == "بيونغ يانغ" and PAGE[short.start : short.end] == short.text
+    assert rest not in kept, "the cut-off rest of the name is dropped"
+    assert full in kept and full.text == "بيونج يانج"
+
+
+def test_a_proclitic_does_not_stop_completion() -> None:
+    short = _at("وشبه الجزيرة", "LOC")
+    full = _at("شبه الجزيرة الكورية", "LOC", nth=1)
+    [kept] = complete_spans(PAGE, [[short, full]])
+    assert short.text == "وشبه الجزيرة الكورية" and kept == [short, full]
+
+
+def test_no_growth_when_the_next_words_differ() -> None:
+    almost = _at("كوريا", "LOC")
+    other = Detected("كوريا الشمالية", 0, 0, "LOC", " ".join(fold_key_words("كوريا الشمالية")))
+    complete_spans(PAGE, [[almost, other]])
+    assert almost.text == "كوريا", "the next word is الجنوبية, not الشمالية"
+
+
+def test_names_of_another_article_of_the_page_count() -> None:
+    short, full = _at("بيونغ", "LOC"), _at("بيونج يانج", "LOC")
+    first, second = complete_spans(PAGE, [[short], [full]])
+    assert first == [short] and short.text == "بيونغ يانغ" and second == [full]
+
+
+def test_a_dictionary_span_is_not_grown() -> None:
+    short, full = _at("بيونغ", "LOC", source="dictionary"), _at("بيونج يانج", "LOC")
+    complete_spans(PAGE, [[short, full]])
+    assert short.text == "بيونغ"
+
+
+def test_a_listed_place_outvotes_a_consistent_person_reading() -> None:
+    """بيونغ يانغ read as a person every time is still the listed city; a listed town named after a
+    person (جيف ديفيس in GeoNames) is not taken from the tagger."""
+    pyongyang = [_at("بيونغ يانغ", "PER"), _at("بيونج يانج", "PER")]
+    [city] = link(pyongyang)
+    assert city.type == "LOC"
+    text = "جيف ديفيس"
+    person = [Detected(text, 0, len(text), "PER", " ".join(fold_key_words(text)), "ner") for _ in range(2)]
+    [man] = link(person)
+    assert man.type == "PER"
