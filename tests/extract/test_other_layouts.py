@@ -80,3 +80,20 @@ def test_unrelated_read_also_is_not_a_title(built: tuple[str, list[dict[str, str
     assert len(page.articles) == 2
     assert page.articles[1].title is None
     assert [f.text for f in page.read_also] == [" ".join(c["title"].split())]
+
+
+@pytest.mark.parametrize("content", [
+    # Two records of 3alyoum, SaudiNewsNet 2015-07-24 (the start of their content, verbatim).
+    " Next Previous \xa0\nعين اليوم – باكستان\nتواصل الفيضانات الناجمة عن الأمطار الموسمية في باكستان حصد الخسائر"
+    " البشرية والمادية.\n",
+    " Next Previous حامد القرشي – عين اليوم\nأبدع المغردون الليلة في تطبيق “سناب شات” في بث صور ومقاطع للمسجد الحرام"
+    " وساحاته.\n",
+])
+def test_pager_buttons_glued_to_a_line_are_not_text(content: str) -> None:
+    """A crawl's slider buttons (Next Previous) before a line are furniture; the rest of the line stays."""
+    page = parse_text(content, "3alyoum")
+    fields = [f for a in page.articles for f in (a.title, *a.headings, *a.paragraphs) if f]
+    assert fields and not [f for f in fields if "Next" in f.text or "Previous" in f.text]
+    assert any("عين اليوم" in f.text for f in fields)
+    for f in fields:
+        assert f.span is not None and f.text.split()[0] in content[f.span.start : f.span.end]

@@ -22,6 +22,7 @@ class Markers:
     related_labels: tuple[str, ...]
     promo_prefixes: tuple[str, ...]
     share_words: frozenset[str]
+    nav_words: frozenset[str]
     final_punctuation: tuple[str, ...]
     bullets: tuple[str, ...]
 
@@ -45,6 +46,7 @@ def markers() -> Markers:
         related_labels=_norm_list(data["related_labels"]),
         promo_prefixes=_norm_list(data["promo_prefixes"]),
         share_words=frozenset(_norm_list(data["share_words"])),
+        nav_words=frozenset(w.lower() for w in _norm_list(data["nav_words"])),
         final_punctuation=tuple(data["final_punctuation"]),
         bullets=tuple(data["bullets"]),
     )
