@@ -46,6 +46,9 @@ CASES = {
     "jazan": r"\bجازان\b",
     "hafar_fused": r"حفرالباطن",
     "hafar": r"حفر الباطن",
+    # بطولة as "starring" before an actor, and a championship named only by its sport.
+    "starring": r"بطولة (?:الفنان نايف|بول رود)",
+    "sport_championship": r"بطولة (?:البولينغ|البولينج)",
 }
 
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from marsad.entities.canonical import Detected, annotate, link
-from marsad.entities.hygiene import is_junk, stoplist, waw_names, word_key
+from marsad.entities.canonical import Detected, annotate, fold_key_words, link
+from marsad.entities.hygiene import is_generic_event, is_junk, stoplist, tidy, waw_names, word_key
 from marsad.entities.linking import link_mentions
 from marsad.models import Article, Field, Mention, Span
 from marsad.pipeline import ingest_paths
@@ -238,3 +238,33 @@ def _page_entities(text: str, typ: str) -> list[str]:
 def test_glued_and_cut_names(text: str, typ: str, want: list[str]) -> None:
     """Names from the judged entity lists of the shared days, through the linking rules."""
     assert _page_entities(text, typ) == want
+
+
+#: aawsat.com/home/article/421651 (SaudiNewsNet, in the fixture's "starring" case), verbatim.
+STARRING = "الفيلم بطولة بول رود ومايكل دوغلاس وإخراج بيتن ريد، حسب «رويترز»."
+
+
+@pytest.mark.parametrize(("span", "name"), [("بطولة بول رود", "بول رود"), ("بطولة الفنان نايف", "نايف")])
+def test_starring_is_not_a_championship(span: str, name: str) -> None:
+    """بطولة بول رود is "starring Paul Rudd": the actor is a person and بطولة is not part of the name."""
+    text = STARRING.replace("بطولة بول رود", span)
+    start = text.index(span)
+    m = Detected(span, start, start + len(span), "MISC", " ".join(fold_key_words(span)), "ner")
+    assert tidy(text, m)
+    assert (m.text, m.type, text[m.start : m.end]) == (name, "PER", name)
+
+
+def test_starring_articles_hold_no_starring_entity(mentions: list[dict[str, Any]]) -> None:
+    """Whatever the tagger marks in the case articles, no entity is named بطولة + a person."""
+    starring = [m for m in mentions if "starring" in m["case"]]
+    assert starring
+    assert not [m for m in starring if word_key(m["name"].split()[0]) == word_key("بطولة") and " بول " in f" {m['name']} "]
+
+
+@pytest.mark.parametrize(("name", "generic"), [
+    ("بطولة البولينغ", True), ("بطولة قفز الحواجز", True), ("البطولة العربية", True), ("دوري كرة القدم", True),
+    ("البطولة العربية لكرة السلة", False), ("بطولة كأس العالم", False), ("بطولة ويمبلدون للتنس", False),
+])
+def test_a_championship_named_by_its_sport_alone_is_a_kind(name: str, generic: bool) -> None:
+    """A head with only a sport (or only modifiers) is a kind of competition; both together name one."""
+    assert is_generic_event(name) is generic

@@ -27,8 +27,11 @@ from marsad.entities.ner import (
 SHARED = Path(__file__).resolve().parents[3] / "shared"
 ANERCORP = SHARED / "corpora" / "anercorp" / "train.txt"
 SEED_PAGE = SHARED / "pages" / "seed-kim-putin.txt"
-VAL_FRAC = 0.15  # must match scripts/train_ner.py
-MICRO_F1_FLOOR = 0.746  # pinned ~0.012 below the measured validation micro-F1 0.758 (docs/models/ner.md)
+VAL_FRAC = 0.15  # the old validation part, now training data too (the model is trained on all of train.txt)
+#: The shipped model reproduces its own training annotations (0.997 on this part, measured); a
+#: model file out of step with the feature code (a renamed feature, a stale memory file) falls far
+#: below. Not a quality figure: that is the cross-validated one of scripts/cv_ner.py.
+TRAINING_FIT_FLOOR = 0.97
 TOKEN_RE = re.compile(r"\w+|[^\w\s]")
 
 
@@ -47,12 +50,12 @@ def test_bio_spans_seqeval_style() -> None:
     assert scores["micro"]["f1"] == 0.0
 
 
-def test_validation_micro_f1_floor() -> None:
+def test_shipped_model_fits_its_training_data() -> None:
     val = _validation()
     assert 500 <= len(val) <= 800
     preds = tag_sentences([toks for toks, _ in val])
     scores = score_spans([tags for _, tags in val], preds)
-    assert scores["micro"]["f1"] >= MICRO_F1_FLOOR, scores["micro"]
+    assert scores["micro"]["f1"] >= TRAINING_FIT_FLOOR, scores["micro"]
     for etype in ("PERS", "LOC", "ORG", "MISC"):
         assert scores[etype]["support"] > 0
 

@@ -18,6 +18,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Protocol
 
+from marsad.entities.gazetteer import given_name_keys
 from marsad.text.clitics import ARTICLE, drop_article, proclitic_readings
 from marsad.text.fold import fold_key
 from marsad.text.normalize import normalize_text
@@ -33,6 +34,8 @@ TITLE_LOOKBACK_CHARS = 120
 #: Shortest name kept, in letters: two-letter names exist (لي، يو) but one letter is an initial.
 MIN_NAME_LETTERS = 2
 _WORD = re.compile(r"\S+")
+#: بطولة ("championship"; also "starring") as a folding key.
+STARRING = fold_key(normalize_text("بطولة"))
 
 
 class Span(Protocol):
@@ -180,10 +183,15 @@ def head_type(key: str) -> str | None:
 
 
 def is_generic_event(text: str) -> bool:
-    """Return whether a mention is a kind of competition, not one (البطولة العربية، بطولة كأس السوبر)."""
+    """Return whether a mention is a kind of competition, not one (البطولة العربية، بطولة كأس السوبر,
+    بطولة البولينغ): a head followed only by modifiers, or only by a sport's words. Both together
+    narrow it to one (البطولة العربية لكرة السلة)."""
     table = generic_event_words()
     key = phrase_key(text)
-    return bool(key) and table.get(key[0]) == "head" and all(k in table for k in key[1:])
+    if not key or table.get(key[0]) != "head":
+        return False
+    roles = {table.get(k) for k in key[1:]}
+    return roles <= {"modifier"} or roles == {"sport"}
 
 
 def is_common_misc(text: str) -> bool:
@@ -228,12 +236,26 @@ def _drop_conjunction(mention: Span) -> None:
     mention.key = " ".join(phrase_key(mention.text))
 
 
+def _starring(words: list[str]) -> int:
+    """Return how many leading words say "starring" (بطولة, then titles) before a person's name, or 0.
+
+    بطولة is "championship" and also "starring (a cast)"; before a title (الفنان) or a given name
+    (بول رود) it is the second, and the words after it are the actor."""
+    if len(words) < 2 or word_key(words[0]) != STARRING:
+        return 0
+    n = 1 + leading_titles(words[1:])
+    return n if n < len(words) and (n > 1 or word_key(words[n]) in given_name_keys()) else 0
+
+
 def tidy(page_text: str, mention: Span) -> bool:
     """Strip titles, a glued و and trailing formulas from a mention in place; return False when nothing is left."""
     _drop_conjunction(mention)
     spans = [(m.start(), m.end()) for m in _WORD.finditer(mention.text)]
     words = [mention.text[a:b] for a, b in spans]
-    lead = leading_titles(words, place=mention.type == "LOC")
+    star = _starring(words)
+    if star:
+        mention.type = "PER"  # بطولة الفنان X: a film's or a play's cast, not a championship
+    lead = star or leading_titles(words, place=mention.type == "LOC")
     tail = trailing_formula(words[lead:]) if lead < len(words) else 0
     after = trailing_title(words[lead : len(words) - tail]) if lead + tail < len(words) else 0
     tail += after
@@ -241,7 +263,7 @@ def tidy(page_text: str, mention: Span) -> bool:
         return False
     if lead or tail:
         a, b = spans[lead][0], spans[len(words) - tail - 1][1]
-        said = [*words[:lead], *words[len(words) - tail : len(words) - tail + after]]
+        said = [*words[1 if star else 0 : lead], *words[len(words) - tail : len(words) - tail + after]]
         if said:
             mention.title = " ".join(said)
         mention.start, mention.end = mention.start + a, mention.start + b
