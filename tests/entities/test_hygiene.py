@@ -268,3 +268,16 @@ def test_starring_articles_hold_no_starring_entity(mentions: list[dict[str, Any]
 def test_a_championship_named_by_its_sport_alone_is_a_kind(name: str, generic: bool) -> None:
     """A head with only a sport (or only modifiers) is a kind of competition; both together name one."""
     assert is_generic_event(name) is generic
+
+
+@pytest.mark.parametrize(("text", "name", "typ"), [
+    # aleqt.com/2015/07/21/article_975085 and al-madina.com/node/620151 (SaudiNewsNet), verbatim.
+    ("ويستضيف ملعب لوفتس رود بلندن مباراة كأس السوبر السعودي", "لوفتس رود", "LOC"),
+    ("عقد إنشاء وتشغيل مبنى الطيران الخاص مع شركة «إكس جت» الأمريكية", "إكس جت", "ORG"),
+    ("إنشاء وتشغيل مبنى الطيران الخاص مع «إكس جت» الأمريكية", "إكس جت", "MISC"),
+])
+def test_a_head_noun_before_a_misc_name_gives_its_type(text: str, name: str, typ: str) -> None:
+    """ملعب X is a place and شركة X a company, whatever the tagger's MISC said; no head, no change."""
+    start = text.index(name)
+    m = Detected(name, start, start + len(name), "MISC", " ".join(fold_key_words(name)), "ner")
+    assert tidy(text, m) and m.type == typ

@@ -34,6 +34,9 @@ TITLE_LOOKBACK_CHARS = 120
 #: Shortest name kept, in letters: two-letter names exist (لي، يو) but one letter is an initial.
 MIN_NAME_LETTERS = 2
 _WORD = re.compile(r"\S+")
+#: How far before a mention a head noun is looked for: one word and its quotes (ملعب «ويمبلي»).
+HEAD_LOOKBACK_CHARS = 30
+_QUOTES_AND_SPACE = " \t\n\u00a0\"'«»“”„‘’"
 #: بطولة ("championship"; also "starring") as a folding key.
 STARRING = fold_key(normalize_text("بطولة"))
 
@@ -217,6 +220,15 @@ def title_before(page_text: str, start: int) -> str | None:
     return None
 
 
+def head_before(page_text: str, start: int) -> str | None:
+    """Return the type a head noun written just before a mention gives it (ملعب «ويمبلي»: LOC), if any."""
+    before = page_text[max(0, start - HEAD_LOOKBACK_CHARS) : start].rstrip(_QUOTES_AND_SPACE)
+    words = before.split()
+    if not words or len(before) == len(page_text[max(0, start - HEAD_LOOKBACK_CHARS) : start]):
+        return None  # no space or quote between: the word is glued to the name, not a head before it
+    return head_types().get(drop_article(word_key(words[-1])))
+
+
 @lru_cache(maxsize=1)
 def waw_names() -> frozenset[str]:
     """Return the keys of given names that begin with و (``data/waw_names.tsv``)."""
@@ -271,6 +283,8 @@ def tidy(page_text: str, mention: Span) -> bool:
         mention.key = " ".join(phrase_key(mention.text))
     if mention.title is None:
         mention.title = title_before(page_text, mention.start)
+    if mention.type == "MISC" and (head := head_before(page_text, mention.start)):
+        mention.type = head  # the tagger's weakest type yields to the kind the text names it by
     if is_junk(mention.text) or is_generic_event(mention.text) or (mention.type == "MISC" and is_common_misc(mention.text)):
         return False
     # One letter left (a stray clitic or initial) names nothing.
