@@ -63,3 +63,24 @@ def test_a_listed_place_outvotes_a_consistent_person_reading() -> None:
     person = [Detected(text, 0, len(text), "PER", " ".join(fold_key_words(text)), "ner") for _ in range(2)]
     [man] = link(person)
     assert man.type == "PER"
+
+
+def test_growth_stops_at_a_line_break_and_at_a_whole_word() -> None:
+    text = "محادثات في بيونغ\nيانغ اليوم. وقال إن بيونج يانج تدعم موسكو، وزار جامعة الملك سعودية"
+    short, full = Detected("بيونغ", 11, 16, "LOC", "بيونغ", "ner"), Detected("بيونج يانج", 0, 0, "LOC", "", "ner")
+    full.key = " ".join(fold_key_words("بيونج يانج"))
+    short.key = " ".join(fold_key_words("بيونغ"))
+    complete_spans(text, [[short, full]])
+    assert short.text == "بيونغ", "the next line is another field"
+    start = text.index("الملك سعودية")
+    king = Detected("الملك", start, start + 5, "ORG", " ".join(fold_key_words("الملك")), "ner")
+    name = Detected("الملك سعود", 0, 0, "ORG", " ".join(fold_key_words("الملك سعود")), "ner")
+    complete_spans(text, [[king, name]])
+    assert king.text == "الملك", "سعودية is not سعود"
+
+
+def test_a_span_with_a_dictionary_identity_is_not_grown() -> None:
+    short, full = _at("بيونغ", "LOC"), _at("بيونج يانج", "LOC")
+    short.entity_id = "kb:example"
+    complete_spans(PAGE, [[short, full]])
+    assert short.text == "بيونغ"

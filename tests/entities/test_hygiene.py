@@ -254,6 +254,19 @@ def test_starring_is_not_a_championship(span: str, name: str) -> None:
     assert (m.text, m.type, text[m.start : m.end]) == (name, "PER", name)
 
 
+@pytest.mark.parametrize("span", [
+    # Championships named after a person (SaudiNewsNet phrasings): not a cast.
+    "بطولة الأمير مشاري لكرة الطائرة", "بطولة ولي العهد للفروسية", "بطولة الملك عبدالعزيز للفروسية",
+    "بطولة محمد بن راشد للجولف",
+])
+def test_a_championship_named_after_a_person_is_not_starring(span: str) -> None:
+    text = f"انطلقت {span} اليوم."
+    start = text.index(span)
+    m = Detected(span, start, start + len(span), "MISC", " ".join(fold_key_words(span)), "ner")
+    tidy(text, m)
+    assert m.type != "PER" and m.text.startswith("بطولة")
+
+
 def test_starring_articles_hold_no_starring_entity(mentions: list[dict[str, Any]]) -> None:
     """Whatever the tagger marks in the case articles, no entity is named بطولة + a person."""
     starring = [m for m in mentions if "starring" in m["case"]]
@@ -275,6 +288,7 @@ def test_a_championship_named_by_its_sport_alone_is_a_kind(name: str, generic: b
     ("ويستضيف ملعب لوفتس رود بلندن مباراة كأس السوبر السعودي", "لوفتس رود", "LOC"),
     ("عقد إنشاء وتشغيل مبنى الطيران الخاص مع شركة «إكس جت» الأمريكية", "إكس جت", "ORG"),
     ("إنشاء وتشغيل مبنى الطيران الخاص مع «إكس جت» الأمريكية", "إكس جت", "MISC"),
+    ("أخبار الشركة\n«إكس جت» الأمريكية تفتتح مبنى", "إكس جت", "MISC"),  # a heading's last word is not a head
 ])
 def test_a_head_noun_before_a_misc_name_gives_its_type(text: str, name: str, typ: str) -> None:
     """ملعب X is a place and شركة X a company, whatever the tagger's MISC said; no head, no change."""

@@ -96,4 +96,12 @@ def test_pager_buttons_glued_to_a_line_are_not_text(content: str) -> None:
     assert fields and not [f for f in fields if "Next" in f.text or "Previous" in f.text]
     assert any("عين اليوم" in f.text for f in fields)
     for f in fields:
-        assert f.span is not None and f.text.split()[0] in content[f.span.start : f.span.end]
+        assert f.span is not None and " ".join(content[f.span.start : f.span.end].split()) == " ".join(f.text.split())
+
+
+def test_pager_buttons_alone_are_furniture_and_english_prose_stays() -> None:
+    """A line of buttons only is recorded as furniture; "Next week …" is a sentence, not a button."""
+    page = parse_text("Next\u2009Previous\nتواصل الفيضانات في باكستان.\nNext week the ministry will report.\n", "x")
+    texts = [f.text for a in page.articles for f in (a.title, *a.headings, *a.paragraphs) if f]
+    assert "Next week the ministry will report." in texts and not any("Previous" in t for t in texts)
+    assert [(b.kind, b.text) for b in page.boilerplate] == [("share", "Next\u2009Previous")]

@@ -448,10 +448,10 @@ def _vote(group: Sequence[Detected]) -> str:
         # (بيونغ يانغ tagged ORG twice, LOC twice), not to overrule a consistent tagger ...
         votes[gaz] += max(1, len(group) // 2)
         if gaz != "PER" and " " in key and key.split()[0] not in given_name_keys():
-            # ... except on a listed place or club of several words that does not open with a given
-            # name: the tagger types an unknown foreign name by its shape (بيونغ يانغ read as a
-            # person, بوكا جونيورز too), while GeoNames towns named after people (جيف ديفيس، ستان لي)
-            # open with one.
+            # ... except on a listed place, organisation or club (or nationality phrase) of several
+            # words that does not open with a given name: the tagger types an unknown foreign name by
+            # its shape (بيونغ يانغ read as a person, بوكا جونيورز too), while GeoNames towns named
+            # after people (جيف ديفيس، ستان لي) open with one.
             votes[gaz] += len(group)
     return max(votes, key=lambda t: (votes[t], TYPE_PRIORITY.get(t, 0)))
 

@@ -8,6 +8,7 @@ grows to cover them and any mention inside the grown part is dropped (it was the
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Protocol, TypeVar
@@ -30,19 +31,23 @@ class Span(Protocol):
     end: int
     key: str
     source: str
+    entity_id: str | None
 
 
 S = TypeVar("S", bound=Span)
 
 
 def _following_keys(page_text: str, end: int, limit: int) -> list[tuple[str, int]]:
-    """Return (folding key, end offset) of the words right after ``end``, stopping at punctuation."""
+    """Return (folding key, end offset) of the words right after ``end``, stopping at punctuation,
+    at a line break (the next field) and ``LOOKAHEAD_CHARS`` on."""
     out: list[tuple[str, int]] = []
-    for m in TOKEN.finditer(page_text, end, min(len(page_text), end + LOOKAHEAD_CHARS)):
+    last = end
+    for m in TOKEN.finditer(page_text, end):
         key = fold_key(normalize_text(m.group()))
-        if not key or len(out) == limit:
+        if not key or len(out) == limit or m.start() > end + LOOKAHEAD_CHARS or "\n" in page_text[last : m.start()]:
             break
         out.append((key, m.end()))
+        last = m.end()
     return out
 
 
@@ -56,11 +61,11 @@ def complete_spans(page_text: str, per_article: Sequence[list[S]]) -> list[list[
                 longer[words[0]].append(words)
     out: list[list[S]] = []
     for ms in per_article:
-        grown: list[S] = []
+        grown: list[tuple[int, int]] = []  # (old end, new end) of each grown span, in text order
         for m in ms:
             words = tuple(m.key.split())
-            if m.source != "ner" or not words:
-                continue
+            if m.source != "ner" or not words or m.entity_id:
+                continue  # a dictionary identity belongs to the short form; the longer name is another
             # The short span may carry a proclitic the full name lacks (وشبه الجزيرة ... شبه الجزيرة الكورية).
             firsts = {fold_key(rest) for _, rest in proclitic_readings(words[0])}
             names = sorted((n for f in firsts for n in longer.get(f, ())
@@ -71,9 +76,17 @@ def complete_spans(page_text: str, per_article: Sequence[list[S]]) -> list[list[
             for name in names:
                 rest = name[len(words):]
                 if [k for k, _ in after[: len(rest)]] == list(rest):
-                    m.end = after[len(rest) - 1][1]
+                    grown.append((m.end, after[len(rest) - 1][1]))
+                    m.end = grown[-1][1]
                     m.text, m.key = page_text[m.start : m.end], " ".join((*words, *rest))
-                    grown.append(m)
                     break
-        out.append([m for m in ms if not any(g is not m and g.start <= m.start < g.end for g in grown)])
+        grown.sort()
+        starts = [a for a, _ in grown]
+        out.append([m for m in ms if not _inside(m.start, grown, starts)])
     return out
+
+
+def _inside(pos: int, grown: list[tuple[int, int]], starts: list[int]) -> bool:
+    """Return whether ``pos`` falls in a grown part (between a span's old and new end)."""
+    i = bisect_right(starts, pos) - 1
+    return i >= 0 and grown[i][0] <= pos < grown[i][1]

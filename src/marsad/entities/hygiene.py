@@ -36,7 +36,7 @@ MIN_NAME_LETTERS = 2
 _WORD = re.compile(r"\S+")
 #: How far before a mention a head noun is looked for: one word and its quotes (ملعب «ويمبلي»).
 HEAD_LOOKBACK_CHARS = 30
-_QUOTES_AND_SPACE = " \t\n\u00a0\"'«»“”„‘’"
+_QUOTES_AND_SPACE = " \t\u00a0\"'«»“”„‘’("
 #: بطولة ("championship"; also "starring") as a folding key.
 STARRING = fold_key(normalize_text("بطولة"))
 
@@ -175,7 +175,7 @@ def head_types() -> dict[str, str]:
 
 @lru_cache(maxsize=1)
 def generic_event_words() -> dict[str, str]:
-    """Return word key → role (head or modifier) of generic competition names (``data/generic_events.tsv``)."""
+    """Return word key → role (head, modifier or sport) of generic competition names (``data/generic_events.tsv``)."""
     return _table("generic_events.tsv")
 
 
@@ -193,7 +193,7 @@ def is_generic_event(text: str) -> bool:
     key = phrase_key(text)
     if not key or table.get(key[0]) != "head":
         return False
-    roles = {table.get(k) for k in key[1:]}
+    roles = {table.get(k) for k in key[1:]} - {"head"}  # بطولة الدوري المحلي: a second head is no narrower
     return roles <= {"modifier"} or roles == {"sport"}
 
 
@@ -222,9 +222,10 @@ def title_before(page_text: str, start: int) -> str | None:
 
 def head_before(page_text: str, start: int) -> str | None:
     """Return the type a head noun written just before a mention gives it (ملعب «ويمبلي»: LOC), if any."""
-    before = page_text[max(0, start - HEAD_LOOKBACK_CHARS) : start].rstrip(_QUOTES_AND_SPACE)
+    window = page_text[max(0, start - HEAD_LOOKBACK_CHARS) : start].rsplit("\n", 1)[-1]  # not a heading's last word
+    before = window.rstrip(_QUOTES_AND_SPACE)
     words = before.split()
-    if not words or len(before) == len(page_text[max(0, start - HEAD_LOOKBACK_CHARS) : start]):
+    if not words or len(before) == len(window):
         return None  # no space or quote between: the word is glued to the name, not a head before it
     return head_types().get(drop_article(word_key(words[-1])))
 
@@ -249,13 +250,23 @@ def _drop_conjunction(mention: Span) -> None:
 
 
 def _starring(words: list[str]) -> int:
-    """Return how many leading words say "starring" (بطولة, then titles) before a person's name, or 0.
+    """Return how many leading words say "starring" (بطولة, then an artist's title) before a name, or 0.
 
-    بطولة is "championship" and also "starring (a cast)"; before a title (الفنان) or a given name
-    (بول رود) it is the second, and the words after it are the actor."""
+    بطولة is "championship" and also "starring (a cast)". Before an artist's title (الفنان، الممثل) or
+    a given name (بول رود) it is the second, unless a sport or a kind of competition follows
+    (بطولة الأمير مشاري لكرة الطائرة, بطولة محمد بن راشد للجولف are championships named after a
+    person); the words after it are the actor."""
     if len(words) < 2 or word_key(words[0]) != STARRING:
         return 0
-    n = 1 + leading_titles(words[1:])
+    events = generic_event_words()
+    if any(k in events for w in words[1:] for k in _bare(w)):
+        return 0
+    table = titles()
+    n = 1
+    while n < len(words) and (t := _title_at(words, n, n == 1, False)):
+        if any(table[k].kind != "artist" for k in (phrase_key(" ".join(words[n : n + t])),) if k in table):
+            return 0
+        n += t
     return n if n < len(words) and (n > 1 or word_key(words[n]) in given_name_keys()) else 0
 
 

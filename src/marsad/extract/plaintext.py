@@ -21,7 +21,7 @@ from marsad.text.normalize import clean_display, normalize_text
 from marsad.text.stem import stems
 from marsad.text.stopwords import stopwords
 
-_FIRST_WORD = re.compile(r"([A-Za-z]+)\b[ \t\u00a0]*")
+_FIRST_WORD = re.compile(r"([A-Za-z]+)\b[^\S\n]*")
 _SPACE = " \t\r\u00a0\u200f\u200e\ufeff\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f"
 # A view/comment count glued to the end of a list headline ("…مع روسيا17474", "…«العالمي»٣٢١"):
 # digits right after an Arabic letter or closing quote with no space. "عام 2015" (a space) is kept.
@@ -100,22 +100,27 @@ def _norm_index_to_original(text: str, norm_len: int) -> int:
 
 
 def _drop_nav(text: str, m: Markers) -> int:
-    """Return how many leading characters of a line are pager buttons (Next Previous) and spaces."""
+    """Return how many leading characters of a line are pager buttons (Next Previous) and spaces:
+    only when no Latin word follows them ("Next week the ministry …" is English prose)."""
     i = 0
     while (word := _FIRST_WORD.match(text, i)) and word.group(1).lower() in m.nav_words:
         i = word.end()
-    return i
+    if i and _FIRST_WORD.match(text, i):
+        return 0
+    return len(text) - len(text[i:].lstrip(_SPACE)) if i else 0
 
 
 def _classify(text: str, start: int, m: Markers) -> Line:
     stripped = text.strip(_SPACE)
     lead = len(text) - len(text.lstrip(_SPACE))
     nav = _drop_nav(stripped, m)
-    stripped, lead = stripped[nav:], lead + nav
+    buttons_only = bool(stripped) and nav == len(stripped)
+    if nav and not buttons_only:  # buttons glued before text: the line starts after them
+        stripped, lead = stripped[nav:], lead + nav
     s = start + lead
     line = Line(stripped, s, s + len(stripped), Kind.TEXT, value_start=s)
-    if not stripped:
-        line.kind = Kind.SHARE if nav else Kind.BLANK
+    if not stripped or buttons_only:
+        line.kind = Kind.SHARE if buttons_only else Kind.BLANK  # a line of buttons only is furniture
         return line
     norm = normalize_text(stripped)
     line.n_words = len(norm.split())
