@@ -84,3 +84,32 @@ def test_a_span_with_a_dictionary_identity_is_not_grown() -> None:
     short.entity_id = "kb:example"
     complete_spans(PAGE, [[short, full]])
     assert short.text == "بيونغ"
+
+
+#: From the fixture's "saleh" case (SaudiNewsNet), verbatim.
+SALEH = "في ظل الحرب التي تخوضها ميليشيات التمرد الحوثية والمخلوع علي عبدالله صالح بدعم من قوى خارجية"
+
+
+def _in(text: str, name: str, typ: str = "PER") -> Detected:
+    start = text.index(name)
+    return Detected(name, start, start + len(name), typ, " ".join(fold_key_words(name)), "ner")
+
+
+def test_a_first_name_before_a_persons_name_is_taken_in() -> None:
+    m = _in(SALEH, "عبدالله صالح")
+    [kept] = complete_spans(SALEH, [[m]])
+    assert kept == [m] and m.text == "علي عبدالله صالح" and SALEH[m.start : m.end] == m.text
+
+
+def test_no_left_growth_over_ala_a_title_or_another_mention() -> None:
+    text = SALEH.replace("والمخلوع علي", "والمخلوع على")  # على ("on") is not علي
+    m = _in(text, "عبدالله صالح")
+    complete_spans(text, [[m]])
+    assert m.text == "عبدالله صالح"
+    place = _in(SALEH, "علي", "LOC")
+    m = _in(SALEH, "عبدالله صالح")
+    complete_spans(SALEH, [[place, m]])
+    assert m.text == "عبدالله صالح", "the word before is another mention"
+    org = _in(SALEH, "عبدالله صالح", "ORG")
+    complete_spans(SALEH, [[org]])
+    assert org.text == "عبدالله صالح", "only a person's name takes in a first name"

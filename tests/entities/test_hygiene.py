@@ -116,8 +116,6 @@ def test_nasab_variants_merge_across_articles(mentions: list[dict[str, Any]]) ->
     assert len(spellings) >= 2, "the fixture holds both spellings"
 
 
-@pytest.mark.xfail(reason="issue 14: the tagger marks عبدالله صالح without علي in these articles, so the full name "
-                          "that would join علي صالح is never seen", strict=True)
 def test_saleh_is_one_entity(mentions: list[dict[str, Any]]) -> None:
     """Ali Abdullah Saleh: علي صالح، عبدالله صالح، علي عبدالله صالح."""
     assert len(_ids(mentions, {"علي صالح", "عبدالله صالح", "علي عبدالله صالح", "علي عبد الله صالح"})) == 1

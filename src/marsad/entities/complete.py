@@ -8,11 +8,13 @@ grows to cover them and any mention inside the grown part is dropped (it was the
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Protocol, TypeVar
 
+from marsad.entities.gazetteer import first_name_keys
 from marsad.text.clitics import proclitic_readings
 from marsad.text.fold import fold_key
 from marsad.text.normalize import normalize_text
@@ -31,10 +33,13 @@ class Span(Protocol):
     end: int
     key: str
     source: str
+    type: str
     entity_id: str | None
 
 
 S = TypeVar("S", bound=Span)
+#: The word just before a span, on the same line: a run of non-spaces, then spaces (no line break).
+_LAST_WORD = re.compile(r"(\S+)[^\S\n]+$")
 
 
 def _following_keys(page_text: str, end: int, limit: int) -> list[tuple[str, int]]:
@@ -80,6 +85,9 @@ def complete_spans(page_text: str, per_article: Sequence[list[S]]) -> list[list[
                     m.end = grown[-1][1]
                     m.text, m.key = page_text[m.start : m.end], " ".join((*words, *rest))
                     break
+        taken = sorted((m.start, m.end) for m in ms)
+        for m in ms:
+            _grow_left(page_text, m, taken)
         grown.sort()
         starts = [a for a, _ in grown]
         out.append([m for m in ms if not _inside(m.start, grown, starts)])
@@ -90,3 +98,22 @@ def _inside(pos: int, grown: list[tuple[int, int]], starts: list[int]) -> bool:
     """Return whether ``pos`` falls in a grown part (between a span's old and new end)."""
     i = bisect_right(starts, pos) - 1
     return i >= 0 and grown[i][0] <= pos < grown[i][1]
+
+
+def _grow_left(page_text: str, m: Span, taken: list[tuple[int, int]]) -> None:
+    """Take in a first name written just before a person's name that starts with one (المخلوع علي
+    عبدالله صالح: the tagger marked عبدالله صالح): Arabic names chain given names, so the word before
+    is the person's own first name. Not over على written علي, another mention, or a title."""
+    names = first_name_keys()
+    words = m.key.split()
+    if m.source != "ner" or m.type != "PER" or m.entity_id or not words or words[0] not in names:
+        return
+    before = _LAST_WORD.search(page_text, max(0, m.start - LOOKAHEAD_CHARS), m.start)
+    if before is None or before.group(1).endswith("ى"):
+        return
+    start = before.start(1)
+    key = fold_key(normalize_text(before.group(1)))
+    i = bisect_right(taken, (start, len(page_text) + 1)) - 1
+    if key not in names or (i >= 0 and taken[i][1] > start and taken[i] != (m.start, m.end)):
+        return
+    m.start, m.text, m.key = start, page_text[start : m.end], " ".join((key, *words))

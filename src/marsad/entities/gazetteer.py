@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+from collections import Counter
 from functools import lru_cache
 from importlib import resources
 
@@ -32,3 +33,20 @@ def gazetteer_types() -> dict[str, str]:
 def given_name_keys() -> frozenset[str]:
     """Return the fold keys of the gazetteer's name tokens (words seen in two or more people's names)."""
     return frozenset(fold_key(phrase) for typ, phrase in _gazetteer_rows() if typ == "PTOK")
+
+
+#: A word is a first name when it opens at least this many listed or ANERcorp-labelled full names:
+#: once may be a one-off (a title or a word the annotators kept), twice is a pattern.
+MIN_FIRST_NAME_USES = 2
+
+
+@lru_cache(maxsize=1)
+def first_name_keys() -> frozenset[str]:
+    """Return the fold keys of words that open two or more full names of people (gazetteer PERS and the
+    tagger's training memory: محمد، علي، عبدالله، جون), without a glued و and without the article."""
+    memory = resources.files("marsad.entities").joinpath("data/memory.tsv.gz").read_bytes()
+    rows = [r.split("\t") for r in gzip.decompress(memory).decode("utf-8").splitlines()]
+    names = [p for t, p in _gazetteer_rows() if t == "PERS"] + [r[1] for r in rows if len(r) == 2 and r[0] == "mPERS"]
+    firsts = Counter(fold_key(n.split()[0]) for n in names if len(n.split()) > 1)
+    return frozenset(k for k, n in firsts.items()
+                     if n >= MIN_FIRST_NAME_USES and len(k) > 1 and not k.startswith(("و", "ال")))
