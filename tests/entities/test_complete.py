@@ -63,6 +63,10 @@ def test_a_listed_place_outvotes_a_consistent_person_reading() -> None:
     person = [Detected(text, 0, len(text), "PER", " ".join(fold_key_words(text)), "ner") for _ in range(2)]
     [man] = link(person)
     assert man.type == "PER"
+    text = "فان موريسون"  # listed both as a person and as a place: the tagger's reading stands
+    singer = [Detected(text, 0, len(text), "PER", " ".join(fold_key_words(text)), "ner") for _ in range(2)]
+    [one] = link(singer)
+    assert one.type == "PER"
 
 
 def test_growth_stops_at_a_line_break_and_at_a_whole_word() -> None:

@@ -109,6 +109,14 @@ def test_spellings_of_one_entity_are_one(mentions: list[dict[str, Any]], case: s
     assert len(ids) == 1, f"{case}: split over {dict(ids)}"
 
 
+@pytest.mark.parametrize("case", ["jazan", "hafar_al_batin"])
+def test_every_spelling_of_a_place_is_found_and_one(mentions: list[dict[str, Any]], case: str) -> None:
+    """جازان and جيزان, حفرالباطن and حفر الباطن: each spelling is in the case articles, all one entity."""
+    forms, _ = MERGES[case]
+    ids = _ids(mentions, forms)
+    assert len(ids) == 1 and next(iter(ids.values())) == {normalize_text(f) for f in forms}, dict(ids)
+
+
 def test_nasab_variants_merge_across_articles(mentions: list[dict[str, Any]]) -> None:
     """The King is one entity whether the article says سلمان بن عبدالعزيز or adds آل سعود."""
     ids = _ids(mentions, MERGES["king_salman"][0])

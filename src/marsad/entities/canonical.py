@@ -20,7 +20,7 @@ from importlib import resources
 from typing import Any
 
 from marsad.entities.complete import complete_spans
-from marsad.entities.gazetteer import TYPE_MAP, gazetteer_types, given_name_keys
+from marsad.entities.gazetteer import TYPE_MAP, gazetteer_types, given_name_keys, person_keys
 from marsad.entities.hygiene import head_type, tidy
 from marsad.entities.ner.resources import load_resources, normalize_token
 from marsad.models import Article, Field, Mention
@@ -447,11 +447,12 @@ def _vote(group: Sequence[Detected]) -> str:
         # The gazetteer is one witness worth half the group: enough to settle a split vote
         # (بيونغ يانغ tagged ORG twice, LOC twice), not to overrule a consistent tagger ...
         votes[gaz] += max(1, len(group) // 2)
-        if gaz != "PER" and " " in key and key.split()[0] not in given_name_keys():
+        if gaz != "PER" and " " in key and key.split()[0] not in given_name_keys() and key.replace(" ", "") not in person_keys():
             # ... except on a listed place, organisation or club (or nationality phrase) of several
             # words that does not open with a given name: the tagger types an unknown foreign name by
             # its shape (بيونغ يانغ read as a person, بوكا جونيورز too), while GeoNames towns named
-            # after people (جيف ديفيس، ستان لي) open with one.
+            # after people (جيف ديفيس، ستان لي) open with one; a name the gazetteer also lists as a
+            # person (فان موريسون) stays with the tagger.
             votes[gaz] += len(group)
     return max(votes, key=lambda t: (votes[t], TYPE_PRIORITY.get(t, 0)))
 

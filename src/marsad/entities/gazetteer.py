@@ -30,6 +30,12 @@ def gazetteer_types() -> dict[str, str]:
 
 
 @lru_cache(maxsize=1)
+def person_keys() -> frozenset[str]:
+    """Return the fold keys (spaces removed) of the gazetteer's people, whatever else the same name lists."""
+    return frozenset(fold_key(phrase).replace(" ", "") for typ, phrase in _gazetteer_rows() if typ == "PERS")
+
+
+@lru_cache(maxsize=1)
 def given_name_keys() -> frozenset[str]:
     """Return the fold keys of the gazetteer's name tokens (words seen in two or more people's names)."""
     return frozenset(fold_key(phrase) for typ, phrase in _gazetteer_rows() if typ == "PTOK")
