@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from typing import Protocol, TypeVar
 
 from marsad.entities.gazetteer import first_name_keys
+from marsad.entities.hygiene import word_key
 from marsad.text.clitics import proclitic_readings
 from marsad.text.fold import fold_key
-from marsad.text.normalize import normalize_text
 from marsad.text.tokens import TOKEN
 
 #: How far past a short span the rest of a name is looked for, in characters: a long name's other
@@ -48,7 +48,7 @@ def _following_keys(page_text: str, end: int, limit: int) -> list[tuple[str, int
     out: list[tuple[str, int]] = []
     last = end
     for m in TOKEN.finditer(page_text, end):
-        key = fold_key(normalize_text(m.group()))
+        key = word_key(m.group())
         if not key or len(out) == limit or m.start() > end + LOOKAHEAD_CHARS or "\n" in page_text[last : m.start()]:
             break
         out.append((key, m.end()))
@@ -112,7 +112,7 @@ def _grow_left(page_text: str, m: Span, taken: list[tuple[int, int]]) -> None:
     if before is None or before.group(1).endswith("ى"):
         return
     start = before.start(1)
-    key = fold_key(normalize_text(before.group(1)))
+    key = word_key(before.group(1))
     i = bisect_right(taken, (start, len(page_text) + 1)) - 1
     if key not in names or (i >= 0 and taken[i][1] > start and taken[i] != (m.start, m.end)):
         return

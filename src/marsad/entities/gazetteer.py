@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import gzip
 from collections import Counter
 from functools import lru_cache
-from importlib import resources
 
+from marsad.entities.ner.resources import GAZETTEER_FILE, MEMORY_FILE, data_lines
 from marsad.text.fold import fold_key
 
 #: The tagger's and the gazetteer's type names → the stored ones.
@@ -15,8 +14,7 @@ TYPE_MAP = {"PERS": "PER", "PER": "PER", "LOC": "LOC", "ORG": "ORG", "MISC": "MI
 
 @lru_cache(maxsize=1)
 def _gazetteer_rows() -> list[list[str]]:
-    raw = resources.files("marsad.entities").joinpath("data/gazetteer.tsv.gz").read_bytes()
-    return [parts for line in gzip.decompress(raw).decode("utf-8").splitlines() if len(parts := line.split("\t")) == 2]
+    return [parts for line in data_lines(GAZETTEER_FILE) if len(parts := line.split("\t")) == 2]
 
 
 @lru_cache(maxsize=1)
@@ -50,8 +48,7 @@ MIN_FIRST_NAME_USES = 2
 def first_name_keys() -> frozenset[str]:
     """Return the fold keys of words that open two or more full names of people (gazetteer PERS and the
     tagger's training memory: محمد، علي، عبدالله، جون), without a glued و and without the article."""
-    memory = resources.files("marsad.entities").joinpath("data/memory.tsv.gz").read_bytes()
-    rows = [r.split("\t") for r in gzip.decompress(memory).decode("utf-8").splitlines()]
+    rows = [r.split("\t") for r in data_lines(MEMORY_FILE)]
     names = [p for t, p in _gazetteer_rows() if t == "PERS"] + [r[1] for r in rows if len(r) == 2 and r[0] == "mPERS"]
     firsts = Counter(fold_key(n.split()[0]) for n in names if len(n.split()) > 1)
     return frozenset(k for k, n in firsts.items()

@@ -261,11 +261,11 @@ def _starring(words: list[str]) -> int:
     events = generic_event_words()
     if any(k in events for w in words[1:] for k in _bare(w)):
         return 0
-    table = titles()
     n = 1
     while n < len(words) and (t := _title_at(words, n, n == 1, False)):
-        if any(table[k].kind != "artist" for k in (phrase_key(" ".join(words[n : n + t])),) if k in table):
-            return 0
+        entry = titles().get(phrase_key(" ".join(words[n : n + t])))
+        if entry is not None and entry.kind != "artist":
+            return 0  # بطولة الأمير X: a championship named after a royal
         n += t
     return n if n < len(words) and (n > 1 or word_key(words[n]) in given_name_keys()) else 0
 

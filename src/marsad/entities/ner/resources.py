@@ -202,7 +202,7 @@ def parse_clusters(lines: Iterable[str]) -> dict[str, str]:
     return out
 
 
-def _data_lines(name: str) -> list[str]:
+def data_lines(name: str) -> list[str]:
     """Lines of a gzip text data file, or none when the file is absent."""
     ref = resources.files(_PACKAGE).joinpath("data", name)
     if not ref.is_file():
@@ -252,12 +252,12 @@ def _data_bytes(name: str) -> bytes | None:
 def load_resources() -> FeatureResources:
     """Load (once) the gazetteer, memory, cluster, hint and embedding files shipped as package data."""
     return make_resources(
-        _data_lines(GAZETTEER_FILE) + _data_lines(MEMORY_FILE),
-        _data_lines(CLUSTERS_FILE),
-        _data_lines(HINTS_FILE),
+        data_lines(GAZETTEER_FILE) + data_lines(MEMORY_FILE),
+        data_lines(CLUSTERS_FILE),
+        data_lines(HINTS_FILE),
         _data_bytes(EMBEDDINGS_FILE),
-        _data_lines(VCLUSTERS_FILE),
-        _data_lines(E5CLUSTERS_FILE),
+        data_lines(VCLUSTERS_FILE),
+        data_lines(E5CLUSTERS_FILE),
     )
 
 
