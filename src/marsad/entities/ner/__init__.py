@@ -20,8 +20,6 @@ from marsad.entities.ner.features import (
     crf_items,
     document_features,
     sentence_features,
-    stage2_features,
-    type_probs,
 )
 from marsad.entities.ner.resources import (
     CLUSTERS_FILE,
@@ -43,6 +41,7 @@ from marsad.entities.ner.resources import (
     parse_embeddings,
     strip_clitics,
 )
+from marsad.entities.ner.stage2 import stage2_features, type_probs
 from marsad.entities.ner.tagger import (
     Tagger,
     load_tagger,

@@ -4,19 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
-
-import pycrfsuite
+from typing import Any
 
 from marsad.entities.ner.resources import (
     _ARABIC_LETTER,
     _DEF_PREFIXES,
-    _LATIN,
     _SUFFIXES,
     _TOPICS,
     _TRIGGERS,
     FeatureResources,
     _shape,
-    bio_spans,
     load_resources,
     normalize_token,
     strip_clitics,
@@ -159,27 +156,29 @@ STAGE2_OWN = True  # the second stage also sees the token's own first-pass label
 DOC_WINDOW = 8  # sentences on each side whose mentions of a word add document-level evidence
 STAGE2_WINDOW = 12  # the same, for the second stage's label-consistency evidence at tagging time
 STAGE2_PROBS = False  # the second stage also sees the first pass's binned per-type marginals (hurt: off)
-PROB_BINS: tuple[tuple[float, str], ...] = ((0.9, "vhi"), (0.6, "hi"), (0.3, "mid"), (0.1, "lo"))
 
 
-class _TokenFeatures(dict[str, str]):
+class TokenFeatures(dict[str, str]):
     """A token's context-free features, with their crfsuite strings as the token itself (``own``) and as
     a neighbour at each offset (``ctx``); built once per distinct token and cached in the resources."""
 
-    __slots__ = ("ctx", "own")
+    __slots__ = ("ctx", "own", "scores")
     own: tuple[str, ...]
     ctx: dict[int, tuple[str, ...]]
+    #: Per loaded model (``linear.LinearCRF.key``): the summed weights of ``own`` and ``ctx``.
+    scores: dict[int, Any]
 
 
 _TOKEN_CACHE_MAX = 100_000
 
 
-def _cached_token_feats(token: str, res: FeatureResources) -> _TokenFeatures:
+def _cached_token_feats(token: str, res: FeatureResources) -> TokenFeatures:
     """``_token_feats`` with its feature strings, memoized per resources object."""
     cache = res.token_cache
     hit = cache.get(token)
     if hit is None:
-        hit = _TokenFeatures(_token_feats(token, res))
+        hit = TokenFeatures(_token_feats(token, res))
+        hit.scores = {}
         hit.own = tuple(f"{k}={v}" for k, v in hit.items())
         hit.ctx = {
             off: tuple(f"{off}:{k}={hit[k]}" for k in _CONTEXT_KEYS[abs(off)] if k in hit)
@@ -191,7 +190,7 @@ def _cached_token_feats(token: str, res: FeatureResources) -> _TokenFeatures:
     return hit
 
 
-def _analyse(tokens: Sequence[str], res: FeatureResources) -> tuple[list[_TokenFeatures], list[set[str]]]:
+def _analyse(tokens: Sequence[str], res: FeatureResources) -> tuple[list[TokenFeatures], list[set[str]]]:
     """Per-token single features and gazetteer tags of one sentence."""
     singles = [_cached_token_feats(t, res) for t in tokens]
     gaz = _gazetteer_tags([f["w"] for f in singles], [f["r"] for f in singles], res)
@@ -219,20 +218,20 @@ def _sentence_topics(singles: Sequence[dict[str, str]]) -> set[str]:
     }
 
 
-def _features(
-    singles: Sequence[_TokenFeatures],
+def occurrence_features(
+    singles: Sequence[TokenFeatures],
     gaz: Sequence[set[str]],
     doc: dict[str, set[str]] | None,
     topics: Iterable[str] = (),
 ) -> list[list[str]]:
-    """Assemble crfsuite feature strings for a sentence, with optional document evidence and topics."""
+    """Per token, the features that depend on where it stands: everything but ``bias``, its own
+    cached strings (``own``) and its neighbours' (``ctx``), which ``_features`` adds."""
     tps = sorted(topics)
     norms = [f["w"] for f in singles]
     n = len(singles)
     out: list[list[str]] = []
     for i in range(n):
-        feats = ["bias", *singles[i].own]
-        feats.extend(f"g={g}" for g in sorted(gaz[i]))
+        feats = [f"g={g}" for g in sorted(gaz[i])]
         if i == 0:
             feats.append("BOS")
         if i == n - 1:
@@ -240,7 +239,6 @@ def _features(
         for off in (-2, -1, 1, 2):
             j = i + off
             if 0 <= j < n:
-                feats.extend(singles[j].ctx[off])
                 feats.extend(f"{off}:g={g}" for g in sorted(gaz[j]))
             else:
                 feats.append(f"{off}:PAD")
@@ -265,34 +263,84 @@ def _features(
     return out
 
 
+#: A sentence ready for featurizing: its tokens' cached features, gazetteer tags, document evidence
+#: (None when tagged alone) and topics.
+SentenceParts = tuple[list[TokenFeatures], list[set[str]], dict[str, set[str]] | None, set[str]]
+
+
+def sentence_rows(parts: SentenceParts) -> list[list[str]]:
+    """Assemble crfsuite feature strings for a sentence: bias, own strings, position-dependent
+    features and the neighbours' strings (crfsuite sums them, so the order does not matter)."""
+    singles = parts[0]
+    n = len(singles)
+    out: list[list[str]] = []
+    for i, occ in enumerate(occurrence_features(*parts)):
+        feats = ["bias", *singles[i].own, *occ]
+        for off in (-2, -1, 1, 2):
+            if 0 <= i + off < n:
+                feats.extend(singles[i + off].ctx[off])
+        out.append(feats)
+    return out
+
+
+def sentence_parts(tokens: Sequence[str], res: FeatureResources) -> SentenceParts:
+    """One sentence tagged alone (no document evidence)."""
+    singles, gaz = _analyse(tokens, res)
+    return singles, gaz, None, _sentence_topics(singles)
+
+
+def document_parts(
+    sentences: Sequence[Sequence[str]], res: FeatureResources, window: int = DOC_WINDOW
+) -> list[SentenceParts]:
+    """Consecutive sentences of one text, each with evidence from mentions in nearby sentences."""
+    parts = [_analyse(toks, res) for toks in sentences]
+    evidence = [_evidence(singles, gaz) for singles, gaz in parts]
+    topics = [_sentence_topics(singles) for singles, _ in parts]
+    # Sliding sums over the window of how many sentences hold each word and each of its clues, so
+    # that a long text costs one pass instead of a merge of 2 * window sentences per sentence.
+    present: dict[str, int] = {}
+    clues: dict[str, dict[str, int]] = {}
+
+    def add(j: int, sign: int) -> None:
+        for word, ev in evidence[j].items():
+            present[word] = present.get(word, 0) + sign
+            slot = clues.setdefault(word, {})
+            for e in ev:
+                slot[e] = slot.get(e, 0) + sign
+
+    n = len(parts)
+    for j in range(min(window, n - 1) + 1):
+        add(j, 1)
+    out: list[SentenceParts] = []
+    for k, (singles, gaz) in enumerate(parts):
+        if k > 0:
+            if k + window < n:
+                add(k + window, 1)
+            if k - window - 1 >= 0:
+                add(k - window - 1, -1)
+        mine = evidence[k]
+        doc: dict[str, set[str]] = {}  # the other sentences' evidence, for this sentence's words only
+        for word in {tf["r"] for tf in singles}:
+            own = mine.get(word)
+            if present.get(word, 0) - (own is not None) <= 0:
+                continue
+            own = own or set()
+            doc[word] = {e for e, c in clues[word].items() if c - (e in own) > 0}
+        near = set().union(*topics[max(0, k - TOPIC_WINDOW) : k + TOPIC_WINDOW + 1])
+        out.append((singles, gaz, doc, near))
+    return out
+
+
 def sentence_features(tokens: Sequence[str], res: FeatureResources | None = None) -> list[list[str]]:
     """Return crfsuite feature strings for every token of one sentence (no document context)."""
-    if res is None:
-        res = load_resources()
-    singles, gaz = _analyse(tokens, res)
-    return _features(singles, gaz, None, _sentence_topics(singles))
+    return sentence_rows(sentence_parts(tokens, res if res is not None else load_resources()))
 
 
 def document_features(
     sentences: Sequence[Sequence[str]], res: FeatureResources | None = None, window: int = DOC_WINDOW
 ) -> list[list[list[str]]]:
     """Features for consecutive sentences of one text, adding evidence from mentions in nearby sentences."""
-    if res is None:
-        res = load_resources()
-    parts = [_analyse(toks, res) for toks in sentences]
-    evidence = [_evidence(singles, gaz) for singles, gaz in parts]
-    topics = [_sentence_topics(singles) for singles, _ in parts]
-    out: list[list[list[str]]] = []
-    for k, (singles, gaz) in enumerate(parts):
-        doc: dict[str, set[str]] = {}
-        for j in range(max(0, k - window), min(len(parts), k + window + 1)):
-            if j == k:
-                continue
-            for word, ev in evidence[j].items():
-                doc.setdefault(word, set()).update(ev)
-        near = set().union(*topics[max(0, k - TOPIC_WINDOW) : k + TOPIC_WINDOW + 1])
-        out.append(_features(singles, gaz, doc, near))
-    return out
+    return [sentence_rows(p) for p in document_parts(sentences, res if res is not None else load_resources(), window)]
 
 
 def _feature_value(feats: Sequence[str], key: str) -> str:
@@ -302,134 +350,6 @@ def _feature_value(feats: Sequence[str], key: str) -> str:
         if f.startswith(prefix):
             return f[len(prefix) :]
     return ""
-
-
-def type_probs(crf: pycrfsuite.Tagger, n: int, labels: Iterable[str]) -> list[dict[str, float]]:
-    """Per-token marginal probability of each entity type (B- plus I-) and of ``O`` after ``crf.tag``."""
-    labs = list(labels)
-    out: list[dict[str, float]] = []
-    for t in range(n):
-        probs: dict[str, float] = {}
-        for lab in labs:
-            key = lab[2:] if lab != "O" else "O"
-            probs[key] = probs.get(key, 0.0) + float(crf.marginal(lab, t))
-        out.append(probs)
-    return out
-
-
-def _prob_bin(p: float) -> str:
-    """Coarse bin of a first-pass marginal probability (``""``: too small to mention)."""
-    for edge, name in PROB_BINS:
-        if p >= edge:
-            return name
-    return ""
-
-
-def stage2_features(
-    doc_feats: Sequence[Sequence[Sequence[str]]],
-    stage1: Sequence[Sequence[str]],
-    window: int = DOC_WINDOW,
-    own: bool = True,
-    probs: Sequence[Sequence[dict[str, float]]] | None = None,
-) -> list[list[list[str]]]:
-    """Add label-consistency features from a first-pass tagging of the same text (two-stage CRF).
-
-    For each token: the first-pass types of the *other* mentions of its clitic-stripped word within
-    ``window`` sentences (``d2w=TYPE``, majority ``d2m=TYPE``), the longest first-pass entity phrase
-    found elsewhere in the window that starts here (``d2p=B-TYPE``/``I-TYPE``) and, with ``own``, the
-    token's own first-pass label (``s1=LABEL``) and, given ``probs`` (``type_probs`` per sentence), the
-    binned first-pass marginal of each type (``s1p=TYPE:bin``).
-    """
-    words: list[list[str]] = []
-    norms: list[list[str]] = []
-    for sent in doc_feats:
-        norms.append([_feature_value(tf, "w") for tf in sent])
-        words.append([_feature_value(tf, "r") for tf in sent])
-    # per sentence: word -> Counter-like dict of first-pass types; phrase -> types with their positions
-    word_ev: list[dict[str, dict[str, int]]] = []
-    phrase_ev: list[dict[tuple[str, ...], list[tuple[str, int]]]] = []
-    for k, labels in enumerate(stage1):
-        wd: dict[str, dict[str, int]] = {}
-        for t, lab in enumerate(labels):
-            w = words[k][t]
-            if len(w) < 2 or (not _ARABIC_LETTER.search(w) and not _LATIN.search(w)):
-                continue
-            etype = lab[2:] if lab != "O" else "O"
-            slot = wd.setdefault(w, {})
-            slot[etype] = slot.get(etype, 0) + 1
-        word_ev.append(wd)
-        pd: dict[tuple[str, ...], list[tuple[str, int]]] = {}
-        for etype, start, end in bio_spans(labels):
-            pd.setdefault(tuple(norms[k][start:end]), []).append((etype, start))
-        phrase_ev.append(pd)
-    # sliding-window sums of the per-sentence evidence
-    wagg: dict[str, dict[str, int]] = {}
-    pagg: dict[tuple[str, ...], dict[str, int]] = {}
-    first_len: dict[str, int] = {}
-    for pd in phrase_ev:
-        for phrase in pd:
-            first_len[phrase[0]] = max(first_len.get(phrase[0], 0), len(phrase))
-
-    def add(j: int, sign: int) -> None:
-        for w, counts in word_ev[j].items():
-            slot = wagg.setdefault(w, {})
-            for etype, c in counts.items():
-                slot[etype] = slot.get(etype, 0) + sign * c
-        for phrase, occ in phrase_ev[j].items():
-            pslot = pagg.setdefault(phrase, {})
-            for etype, _start in occ:
-                pslot[etype] = pslot.get(etype, 0) + sign
-
-    n_sent = len(doc_feats)
-    for j in range(min(window, n_sent - 1) + 1):
-        add(j, 1)
-    out: list[list[list[str]]] = []
-    for k, sent in enumerate(doc_feats):
-        if k > 0:
-            if k + window < n_sent:
-                add(k + window, 1)
-            if k - window - 1 >= 0:
-                add(k - window - 1, -1)
-        own_phrases = phrase_ev[k]
-        labels = stage1[k]
-        n = len(sent)
-        ptags: list[set[str]] = [set() for _ in range(n)]
-        for i in range(n):
-            max_len = first_len.get(norms[k][i], 0)
-            for length in range(min(max_len, n - i), 0, -1):
-                phrase = tuple(norms[k][i : i + length])
-                types = dict(pagg.get(phrase, {}))
-                for etype, _start in own_phrases.get(phrase, ()):  # only mentions elsewhere count
-                    types[etype] -= 1
-                types = {e: c for e, c in types.items() if c > 0}
-                if types:
-                    etype = max(types, key=lambda e: (types[e], e))
-                    ptags[i].add(f"B-{etype}")
-                    for j2 in range(i + 1, i + length):
-                        ptags[j2].add(f"I-{etype}")
-                    break
-        rows: list[list[str]] = []
-        for t, tf in enumerate(sent):
-            feats = list(tf)
-            if own:
-                feats.append(f"s1={labels[t]}")
-            if probs is not None:
-                for etype, p in sorted(probs[k][t].items()):
-                    b = _prob_bin(p)
-                    if b:
-                        feats.append(f"s1p={etype}:{b}")
-            counts = dict(wagg.get(words[k][t], {}))
-            mine = labels[t][2:] if labels[t] != "O" else "O"
-            if mine in counts:
-                counts[mine] -= 1
-            counts = {e: c for e, c in counts.items() if c > 0}
-            if counts:
-                feats.extend(f"d2w={e}" for e in sorted(counts))
-                feats.append(f"d2m={max(counts, key=lambda e: (counts[e], e))}")
-            feats.extend(f"d2p={p}" for p in sorted(ptags[t]))
-            rows.append(feats)
-        out.append(rows)
-    return out
 
 
 EMB_OFFSETS: tuple[int, ...] = (-1, 0, 1)  # whose word vectors each token sees as real-valued features

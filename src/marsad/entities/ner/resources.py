@@ -18,7 +18,7 @@ from marsad.text.clitics import ARTICLE, NER, NER_SUFFIXES, strip_proclitic
 from marsad.text.normalize import normalize_text
 
 if TYPE_CHECKING:
-    from marsad.entities.ner.features import _TokenFeatures
+    from marsad.entities.ner.features import TokenFeatures
 
 ENTITY_TYPES: tuple[str, ...] = ("PERS", "LOC", "ORG", "MISC")
 
@@ -156,7 +156,7 @@ class FeatureResources:
     emb_index: dict[str, int] = field(default_factory=dict)
     emb_vectors: npt.NDArray[np.float32] | None = None
     emb_cache: dict[str, tuple[float, ...] | None] = field(default_factory=dict, repr=False)
-    token_cache: dict[str, _TokenFeatures] = field(default_factory=dict, repr=False)
+    token_cache: dict[str, TokenFeatures] = field(default_factory=dict, repr=False)
 
 
 def parse_embeddings(data: bytes) -> tuple[dict[str, int], npt.NDArray[np.float32]]:

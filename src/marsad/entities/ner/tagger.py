@@ -17,12 +17,14 @@ from marsad.entities.ner.features import (
     STAGE2_PROBS,
     STAGE2_WINDOW,
     CrfItems,
+    SentenceParts,
     crf_items,
-    document_features,
-    sentence_features,
-    stage2_features,
-    type_probs,
+    document_parts,
+    occurrence_features,
+    sentence_parts,
+    sentence_rows,
 )
+from marsad.entities.ner.linear import LinearCRF
 from marsad.entities.ner.resources import (
     _PACKAGE,
     MODEL_FILE,
@@ -32,6 +34,7 @@ from marsad.entities.ner.resources import (
     bio_spans,
     load_resources,
 )
+from marsad.entities.ner.stage2 import stage2_extras, stage2_features, type_probs
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +51,9 @@ class Tagger:
         self._keep: list[bytes] = []  # crfsuite reads in-memory models in place: keep the bytes alive
         self._tagger = self._open(model)
         self._stage2 = self._open(stage2) if stage2 is not None else None
+        self._linear = [LinearCRF(self._keep[0], self._tagger)]
+        if self._stage2 is not None:
+            self._linear.append(LinearCRF(self._keep[1], self._stage2))
         self._lock = threading.Lock()
         self.resources = res
         final = self._stage2 or self._tagger
@@ -58,11 +64,9 @@ class Tagger:
 
     def _open(self, model: bytes | Path | str) -> pycrfsuite.Tagger:
         tagger = pycrfsuite.Tagger()
-        if isinstance(model, bytes):
-            self._keep.append(model)
-            tagger.open_inmemory(model)
-        else:
-            tagger.open(str(model))
+        data = model if isinstance(model, bytes) else Path(model).read_bytes()
+        self._keep.append(data)
+        tagger.open_inmemory(data)
         return tagger
 
     @property
@@ -117,15 +121,32 @@ class Tagger:
             for it, f, f2 in zip(items, feats, second, strict=True)
         ]
 
+    def _tag_parts(self, parts: list[SentenceParts]) -> list[list[str]]:
+        """Tag analysed sentences: in numpy (``linear``) under the shipped settings, else through
+        crfsuite (marginals are needed for the ``O`` repair and the binned-probability features)."""
+        if self.o_threshold > 0 or STAGE2_PROBS or self.resources.emb_vectors is not None:
+            return self._tag_features([sentence_rows(p) for p in parts])
+        singles = [p[0] for p in parts]
+        occurrence = [occurrence_features(*p) for p in parts]
+        first = self._linear[0].viterbi(self._linear[0].emissions(singles, occurrence))
+        if len(self._linear) == 1:
+            return [_repair_bio(labels) for labels in first]
+        norms = [[tf["w"] for tf in s] for s in singles]
+        words = [[tf["r"] for tf in s] for s in singles]
+        extras = stage2_extras(norms, words, first, window=STAGE2_WINDOW, own=STAGE2_OWN)
+        occurrence2 = [[[*o, *x] for o, x in zip(os_, xs, strict=True)] for os_, xs in zip(occurrence, extras, strict=True)]
+        second = self._linear[1].viterbi(self._linear[1].emissions(singles, occurrence2))
+        return [_repair_bio(labels) for labels in second]
+
     def tag(self, tokens: Sequence[str]) -> list[str]:
         """Return one BIO label per token."""
         if not tokens:
             return []
-        return self._tag_features([sentence_features(tokens, self.resources)])[0]
+        return self._tag_parts([sentence_parts(tokens, self.resources)])[0]
 
     def tag_document(self, sentences: Sequence[Sequence[str]]) -> list[list[str]]:
         """Tag consecutive sentences of one text, using evidence from nearby sentences."""
-        return self._tag_features(document_features(sentences, self.resources))
+        return self._tag_parts(document_parts(sentences, self.resources))
 
 
 def _extend_items(items: CrfItems, rows: Sequence[Sequence[str]], rows2: Sequence[Sequence[str]]) -> CrfItems:
