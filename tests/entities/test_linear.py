@@ -51,22 +51,22 @@ def test_linear_single_sentence_matches_crfsuite() -> None:
 def test_weights_read_exactly_from_the_model_file() -> None:
     """The float64 weights read from the file are crfsuite's dump (6 decimals) to rounding."""
     tagger = load_tagger()
-    model = tagger._linear[0]
-    dump = tagger._tagger.info()
-    sample = list(dump.state_features.items())[::500]
-    for (attr, label), weight in sample:
-        got = model.weights[model.attrs[attr], model.labels.index(label)]
-        assert abs(got - weight) < 5e-7
-    for (a, b), weight in dump.transitions.items():
-        assert abs(model.trans[model.labels.index(a), model.labels.index(b)] - weight) < 5e-7
-    assert np.count_nonzero(model.weights) == len(dump.state_features)
+    model = tagger._linear
+    for stage, crf in enumerate((tagger._tagger, tagger._stage2)):
+        dump = crf.info()
+        cols, labels = model.columns[stage], model.labels[stage]
+        for (attr, label), weight in list(dump.state_features.items())[::500]:
+            assert abs(model.weights[model.attrs[attr], cols.start + labels.index(label)] - weight) < 5e-7
+        for (a, b), weight in dump.transitions.items():
+            assert abs(model.trans[stage][labels.index(a), labels.index(b)] - weight) < 5e-7
+        assert np.count_nonzero(model.weights[:, cols]) == len(dump.state_features)
 
 
 def test_not_a_model_is_refused() -> None:
     """Bytes that are not a crfsuite model give a clear error."""
     tagger = load_tagger()
     try:
-        LinearCRF(b"\0" * 64, tagger._tagger)
+        LinearCRF([(b"\0" * 64, tagger._tagger)])
     except ValueError as exc:
         assert "crfsuite" in str(exc)
     else:

@@ -162,9 +162,11 @@ class TokenFeatures(dict[str, str]):
     """A token's context-free features, with their crfsuite strings as the token itself (``own``) and as
     a neighbour at each offset (``ctx``); built once per distinct token and cached in the resources."""
 
-    __slots__ = ("ctx", "own", "scores")
+    __slots__ = ("ctx", "cue", "own", "scores")
     own: tuple[str, ...]
     ctx: dict[int, tuple[str, ...]]
+    #: What the word says of the next word's type (``pt`` + trigger type), as document evidence.
+    cue: tuple[str, ...]
     #: Per loaded model (``linear.LinearCRF.key``): the summed weights of ``own`` and ``ctx``.
     scores: dict[int, Any]
 
@@ -179,6 +181,7 @@ def _cached_token_feats(token: str, res: FeatureResources) -> TokenFeatures:
     if hit is None:
         hit = TokenFeatures(_token_feats(token, res))
         hit.scores = {}
+        hit.cue = tuple(f"pt{k[3:]}" for k in hit if k.startswith("trg"))
         hit.own = tuple(f"{k}={v}" for k, v in hit.items())
         hit.ctx = {
             off: tuple(f"{off}:{k}={hit[k]}" for k in _CONTEXT_KEYS[abs(off)] if k in hit)
@@ -197,7 +200,7 @@ def _analyse(tokens: Sequence[str], res: FeatureResources) -> tuple[list[TokenFe
     return singles, gaz
 
 
-def _evidence(singles: Sequence[dict[str, str]], gaz: Sequence[set[str]]) -> dict[str, set[str]]:
+def _evidence(singles: Sequence[TokenFeatures], gaz: Sequence[set[str]]) -> dict[str, set[str]]:
     """Map each content word (clitic-stripped) of a sentence to what its mentions there suggest."""
     out: dict[str, set[str]] = {}
     for i, feats in enumerate(singles):
@@ -205,9 +208,10 @@ def _evidence(singles: Sequence[dict[str, str]], gaz: Sequence[set[str]]) -> dic
         if len(rest) < 3 or not _ARABIC_LETTER.search(rest):
             continue
         ev = out.setdefault(rest, set())
-        ev.update(f"g{g.rstrip('s')}" for g in gaz[i])
-        if i > 0:
-            ev.update(f"pt{k[3:]}" for k in singles[i - 1] if k.startswith("trg"))
+        if gaz[i]:
+            ev.update(f"g{g.rstrip('s')}" for g in gaz[i])
+        if i > 0 and singles[i - 1].cue:
+            ev.update(singles[i - 1].cue)
     return out
 
 
@@ -228,10 +232,12 @@ def occurrence_features(
     cached strings (``own``) and its neighbours' (``ctx``), which ``_features`` adds."""
     tps = sorted(topics)
     norms = [f["w"] for f in singles]
+    clusters = [f["c"] for f in singles]
+    tags = [sorted(g) for g in gaz]
     n = len(singles)
     out: list[list[str]] = []
     for i in range(n):
-        feats = [f"g={g}" for g in sorted(gaz[i])]
+        feats = [f"g={g}" for g in tags[i]]
         if i == 0:
             feats.append("BOS")
         if i == n - 1:
@@ -239,15 +245,16 @@ def occurrence_features(
         for off in (-2, -1, 1, 2):
             j = i + off
             if 0 <= j < n:
-                feats.extend(f"{off}:g={g}" for g in sorted(gaz[j]))
+                if tags[j]:
+                    feats.extend(f"{off}:g={g}" for g in tags[j])
             else:
                 feats.append(f"{off}:PAD")
         if i > 0:
             feats.append(f"-1|0:w={norms[i - 1]}|{norms[i]}")
-            feats.append(f"-1|0:c={singles[i - 1]['c']}|{singles[i]['c']}")
+            feats.append(f"-1|0:c={clusters[i - 1]}|{clusters[i]}")
         if i < n - 1:
             feats.append(f"0|1:w={norms[i]}|{norms[i + 1]}")
-            feats.append(f"0|1:c={singles[i]['c']}|{singles[i + 1]['c']}")
+            feats.append(f"0|1:c={clusters[i]}|{clusters[i + 1]}")
         if doc is not None:
             ev = doc.get(singles[i]["r"])
             if ev is None:
@@ -257,7 +264,7 @@ def occurrence_features(
                 feats.extend(f"doc={e}" for e in sorted(ev))
         for tp in tps:  # the sentence topic, alone and with the gazetteer tags and cluster of the token
             feats.append(f"tp={tp}")
-            feats.extend(f"tp{tp}|g={g}" for g in sorted(gaz[i]))
+            feats.extend(f"tp{tp}|g={g}" for g in tags[i])
             feats.extend(f"tp{tp}|{key}={singles[i][key]}" for key in TOPIC_CONJ if key in singles[i])
         out.append(feats)
     return out

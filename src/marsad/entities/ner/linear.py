@@ -29,55 +29,86 @@ _OFFSETS = (-2, -1, 1, 2)  # the neighbours whose ``ctx`` strings a token carrie
 _serial = itertools.count()
 
 
-class LinearCRF:
-    """A crfsuite CRF1d model as dense weight matrices: attribute × label and label × label."""
+def read_weights(model: bytes, tagger: pycrfsuite.Tagger) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
+    """A crfsuite CRF1d model's labels, attributes, attribute × label and label × label weights:
+    names from ``tagger`` (opened on the same bytes), weights exactly as stored in ``model``."""
+    magic, _size, kind, _ver, _nf, n_labels, n_attrs, off_feats, *_ = _HEADER.unpack_from(model, 0)
+    if magic != b"lCRF" or kind != b"FOMC":
+        raise ValueError("not a crfsuite CRF1d model")
+    chunk, _chunk_size, n_feats = struct.unpack_from("<4sII", model, off_feats)
+    if chunk != b"FEAT":
+        raise ValueError("crfsuite model without a feature chunk")
+    feats = np.frombuffer(model, dtype=_FEATURE, count=n_feats, offset=off_feats + 12)
+    info = tagger.info()
+    labels = [""] * n_labels
+    for name, idx in info.labels.items():
+        labels[int(idx)] = name
+    attrs = [""] * n_attrs
+    for name, idx in info.attributes.items():
+        attrs[int(idx)] = name
+    weights = np.zeros((n_attrs, n_labels))
+    state = feats[feats["type"] == 0]
+    weights[state["src"], state["dst"]] = state["weight"]
+    trans = np.zeros((n_labels, n_labels))
+    edges = feats[feats["type"] == 1]
+    trans[edges["src"], edges["dst"]] = edges["weight"]
+    return labels, attrs, weights, trans
 
-    def __init__(self, model: bytes, tagger: pycrfsuite.Tagger) -> None:
-        """Read the weights from the model bytes and the attribute and label names from ``tagger``."""
-        magic, _size, kind, _ver, _nf, n_labels, n_attrs, off_feats, *_ = _HEADER.unpack_from(model, 0)
-        if magic != b"lCRF" or kind != b"FOMC":
-            raise ValueError("not a crfsuite CRF1d model")
-        chunk, _chunk_size, n_feats = struct.unpack_from("<4sII", model, off_feats)
-        if chunk != b"FEAT":
-            raise ValueError("crfsuite model without a feature chunk")
-        feats = np.frombuffer(model, dtype=_FEATURE, count=n_feats, offset=off_feats + 12)
-        info = tagger.info()
-        self.labels: list[str] = [""] * n_labels
-        for name, idx in info.labels.items():
-            self.labels[int(idx)] = name
-        self.attrs: dict[str, int] = {name: int(idx) for name, idx in info.attributes.items()}
-        # one zero row past the attributes for features the model does not know
-        self.weights = np.zeros((n_attrs + 1, n_labels))
-        state = feats[feats["type"] == 0]
-        self.weights[state["src"], state["dst"]] = state["weight"]
-        self.trans = np.zeros((n_labels, n_labels))
-        trans = feats[feats["type"] == 1]
-        self.trans[trans["src"], trans["dst"]] = trans["weight"]
-        self._unknown = n_attrs
-        self._bias = self.weights[self.attrs["bias"]] if "bias" in self.attrs else np.zeros(n_labels)
+
+class LinearCRF:
+    """A tagger's crfsuite models (its stages) as one attribute × (stage, label) weight matrix, so that
+    one lookup of a feature string scores it for every stage."""
+
+    def __init__(self, models: Sequence[tuple[bytes, pycrfsuite.Tagger]]) -> None:
+        """Read each stage's weights; stages share the attribute rows, each has its label columns."""
+        parsed = [read_weights(model, tagger) for model, tagger in models]
+        self.attrs: dict[str, int] = {}
+        for _labels, attrs, _w, _t in parsed:
+            for name in attrs:
+                self.attrs.setdefault(name, len(self.attrs))
+        self._unknown = len(self.attrs)  # a zero row for features no stage knows
+        self.labels: list[list[str]] = []
+        self.trans: list[np.ndarray] = []
+        self.columns: list[slice] = []
+        width = sum(len(p[0]) for p in parsed)
+        self.weights = np.zeros((self._unknown + 1, width))
+        col = 0
+        for labels, attrs, weights, trans in parsed:
+            rows = [self.attrs[name] for name in attrs]
+            self.weights[rows, col : col + len(labels)] = weights
+            self.columns.append(slice(col, col + len(labels)))
+            self.labels.append(labels)
+            self.trans.append(trans)
+            col += len(labels)
+        self._bias = self.weights[self.attrs["bias"]] if "bias" in self.attrs else np.zeros(width)
         self.key = next(_serial)  # which of a word's cached score blocks is this model's
 
-    def _sum(self, strings: Sequence[str]) -> np.ndarray:
-        """Summed weight rows of some feature strings (each counted as often as it occurs)."""
-        get = self.attrs.get
-        total: np.ndarray = self.weights[[get(s, self._unknown) for s in strings]].sum(axis=0)
-        return total
-
     def word_scores(self, tf: TokenFeatures) -> np.ndarray:
-        """The 5 × labels block of a word: its own strings' weights, then as neighbour at -2, -1, 1, 2."""
+        """The 5 × columns block of a word: its own strings' weights, then as neighbour at -2, -1, 1, 2."""
         block = tf.scores.get(self.key)
         if block is None:
-            block = np.stack([self._sum(tf.own), *(self._sum(tf.ctx[off]) for off in _OFFSETS)])
+            get = self.attrs.get
+            unknown = self._unknown
+            ids: list[int] = []
+            starts: list[int] = []
+            for group in (tf.own, *(tf.ctx[off] for off in _OFFSETS)):
+                starts.append(len(ids))
+                ids.append(unknown)  # a zero row, so that an empty group sums to zero
+                ids.extend([get(s, unknown) for s in group])
+            block = np.add.reduceat(self.weights[ids], starts, axis=0)
             tf.scores[self.key] = block
         return block
 
-    def emissions(self, sentences: Sequence[Sequence[TokenFeatures]], extra: Sequence[Sequence[Sequence[str]]]) -> list[np.ndarray]:
-        """Per sentence, the tokens × labels state scores: bias, the words' cached blocks at their
-        offsets within the sentence, and each token's ``extra`` (position-dependent) strings."""
+    def emissions(
+        self, sentences: Sequence[Sequence[TokenFeatures]], extra: Sequence[Sequence[Sequence[str]]]
+    ) -> np.ndarray:
+        """The tokens × columns state scores of a text's sentences, one after the other: bias, the
+        words' cached blocks at their offsets within each sentence, and each token's ``extra``
+        (position-dependent) strings."""
         lens = [len(s) for s in sentences]
         n = sum(lens)
         if n == 0:
-            return [np.zeros((0, len(self.labels))) for _ in sentences]
+            return np.zeros((0, self.weights.shape[1]))
         blocks = np.stack([self.word_scores(tf) for s in sentences for tf in s])
         scores = blocks[:, 0] + self._bias
         sid = np.repeat(np.arange(len(lens)), lens)
@@ -87,6 +118,11 @@ class LinearCRF:
             ok = (j >= 0) & (j < n)
             ok[ok] &= sid[j[ok]] == sid[ok]
             scores[ok] += blocks[j[ok], k]
+        self.add(scores, extra)
+        return scores
+
+    def add(self, scores: np.ndarray, extra: Sequence[Sequence[Sequence[str]]]) -> None:
+        """Add the weights of each token's ``extra`` strings (sentences one after the other) in place."""
         get = self.attrs.get
         rows: list[int] = []
         at: list[int] = []
@@ -98,37 +134,37 @@ class LinearCRF:
                     at.append(t)
         if rows:
             np.add.at(scores, np.asarray(at), self.weights[rows])
-        return np.split(scores, np.cumsum(lens)[:-1])
 
-    def viterbi(self, scores: Sequence[np.ndarray]) -> list[list[str]]:
-        """Best label sequence of each sentence, decoded together (ties go to the lower label id, as
-        in crfsuite)."""
-        order = sorted(range(len(scores)), key=lambda k: -len(scores[k]))
-        lens = [len(scores[k]) for k in order]
-        out: list[list[str]] = [[] for _ in scores]
-        if not lens or lens[0] == 0:
+    def viterbi(self, stage: int, scores: np.ndarray, lens: Sequence[int]) -> list[list[str]]:
+        """Best label sequence of each sentence under ``stage``'s model, all sentences decoded together
+        (ties go to the lower label id, as in crfsuite)."""
+        labels, trans = self.labels[stage], self.trans[stage]
+        per = np.split(scores[:, self.columns[stage]], np.cumsum(lens)[:-1]) if len(lens) else []
+        order = sorted(range(len(per)), key=lambda k: -len(per[k]))
+        sizes = [len(per[k]) for k in order]
+        out: list[list[str]] = [[] for _ in per]
+        if not sizes or sizes[0] == 0:
             return out
-        n_lab = len(self.labels)
-        padded = np.zeros((len(order), lens[0], n_lab))
+        padded = np.zeros((len(order), sizes[0], len(labels)))
         for row, k in enumerate(order):
-            padded[row, : lens[row]] = scores[k]
+            padded[row, : sizes[row]] = per[k]
         delta = padded[:, 0].copy()
-        back = np.zeros((len(order), lens[0], n_lab), dtype=np.intp)
+        back = np.zeros((len(order), sizes[0], len(labels)), dtype=np.intp)
         active = len(order)
-        for t in range(1, lens[0]):
-            while lens[active - 1] <= t:  # sentences sorted longest first: the active ones are a prefix
+        for t in range(1, sizes[0]):
+            while sizes[active - 1] <= t:  # sentences sorted longest first: the active ones are a prefix
                 active -= 1
-            cand = delta[:active, :, None] + self.trans  # previous label × next label
+            cand = delta[:active, :, None] + trans  # previous label × next label
             back[:active, t] = cand.argmax(axis=1)
             delta[:active] = cand.max(axis=1) + padded[:active, t]
         last = delta.argmax(axis=1).tolist()
         for row, k in enumerate(order):
-            n = lens[row]
+            n = sizes[row]
             if n == 0:
                 continue
             path = [last[row]]
             steps = back[row, :n].tolist()
             for t in range(n - 1, 0, -1):
                 path.append(steps[t][path[-1]])
-            out[k] = [self.labels[i] for i in reversed(path)]
+            out[k] = [labels[i] for i in reversed(path)]
         return out

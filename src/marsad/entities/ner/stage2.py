@@ -138,11 +138,13 @@ def stage2_extras(
                     b = _prob_bin(p)
                     if b:
                         feats.append(f"s1p={etype}:{b}")
-            counts = dict(wagg.get(words[k][t], {}))
-            mine = labels[t][2:] if labels[t] != "O" else "O"
-            if mine in counts:
-                counts[mine] -= 1
-            counts = {e: c for e, c in counts.items() if c > 0}
+            wslot = wagg.get(words[k][t])
+            if wslot:
+                mine = labels[t][2:] if labels[t] != "O" else "O"
+                counts = {e: c - (e == mine) for e, c in wslot.items()}
+                counts = {e: c for e, c in counts.items() if c > 0}
+            else:
+                counts = {}
             if counts:
                 feats.extend(f"d2w={e}" for e in sorted(counts))
                 feats.append(f"d2m={max(counts, key=lambda e: (counts[e], e))}")

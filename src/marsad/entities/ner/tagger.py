@@ -51,9 +51,10 @@ class Tagger:
         self._keep: list[bytes] = []  # crfsuite reads in-memory models in place: keep the bytes alive
         self._tagger = self._open(model)
         self._stage2 = self._open(stage2) if stage2 is not None else None
-        self._linear = [LinearCRF(self._keep[0], self._tagger)]
+        stages = [(self._keep[0], self._tagger)]
         if self._stage2 is not None:
-            self._linear.append(LinearCRF(self._keep[1], self._stage2))
+            stages.append((self._keep[1], self._stage2))
+        self._linear = LinearCRF(stages)
         self._lock = threading.Lock()
         self.resources = res
         final = self._stage2 or self._tagger
@@ -127,16 +128,16 @@ class Tagger:
         if self.o_threshold > 0 or STAGE2_PROBS or self.resources.emb_vectors is not None:
             return self._tag_features([sentence_rows(p) for p in parts])
         singles = [p[0] for p in parts]
-        occurrence = [occurrence_features(*p) for p in parts]
-        first = self._linear[0].viterbi(self._linear[0].emissions(singles, occurrence))
-        if len(self._linear) == 1:
-            return [_repair_bio(labels) for labels in first]
-        norms = [[tf["w"] for tf in s] for s in singles]
-        words = [[tf["r"] for tf in s] for s in singles]
-        extras = stage2_extras(norms, words, first, window=STAGE2_WINDOW, own=STAGE2_OWN)
-        occurrence2 = [[[*o, *x] for o, x in zip(os_, xs, strict=True)] for os_, xs in zip(occurrence, extras, strict=True)]
-        second = self._linear[1].viterbi(self._linear[1].emissions(singles, occurrence2))
-        return [_repair_bio(labels) for labels in second]
+        lens = [len(s) for s in singles]
+        lin = self._linear
+        scores = lin.emissions(singles, [occurrence_features(*p) for p in parts])
+        labels = lin.viterbi(0, scores, lens)
+        if self._stage2 is not None:
+            norms = [[tf["w"] for tf in s] for s in singles]
+            words = [[tf["r"] for tf in s] for s in singles]
+            lin.add(scores, stage2_extras(norms, words, labels, window=STAGE2_WINDOW, own=STAGE2_OWN))
+            labels = lin.viterbi(1, scores, lens)
+        return [_repair_bio(labs) for labs in labels]
 
     def tag(self, tokens: Sequence[str]) -> list[str]:
         """Return one BIO label per token."""
