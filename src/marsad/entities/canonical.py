@@ -167,9 +167,10 @@ def _chunks(sentences: list[list[_Tok]]) -> Iterator[list[list[_Tok]]]:
         yield run
 
 
-def clitic_splits(word: str) -> list[tuple[int, str]]:
+@lru_cache(maxsize=65536)  # asked for every token of every page: news vocabulary repeats
+def clitic_splits(word: str) -> tuple[tuple[int, str], ...]:
     """Return ``(letters stripped, remainder)`` for the word and each proclitic reading, shortest strip first."""
-    return proclitic_readings(normalize_text(word))
+    return tuple(proclitic_readings(normalize_text(word)))
 
 
 def _original_offset(word: str, norm_chars: int) -> int:
@@ -234,8 +235,18 @@ def _mention(page_text: str, toks: Sequence[_Tok], typ: str, source: str, kb: KB
                    kb.id if kb else None, kb.name if kb else None)
 
 
+@lru_cache(maxsize=1)
+def _dictionary_lengths() -> dict[str, int]:
+    """The longest dictionary name, in words, that opens with each first word (most words open none)."""
+    out: dict[str, int] = {}
+    for key in dictionary():
+        out[key[0]] = max(out.get(key[0], 0), len(key))
+    return out
+
+
 def _dictionary_mentions(page_text: str, sentences: Iterable[list[_Tok]]) -> list[Detected]:
     kb = dictionary()
+    lengths = _dictionary_lengths()
     out: list[Detected] = []
     sw = stopwords()
     for toks in sentences:
@@ -245,7 +256,8 @@ def _dictionary_mentions(page_text: str, sentences: Iterable[list[_Tok]]) -> lis
             best: tuple[int, int, KBEntry] | None = None
             for strip, rest in clitic_splits(toks[i].text):
                 first = fold_key(rest)
-                for n in range(min(MAX_DICT_WORDS, len(toks) - i), 0, -1):
+                longest = lengths.get(first, 0)
+                for n in range(min(longest, MAX_DICT_WORDS, len(toks) - i), 0, -1):
                     entry = kb.get((first, *keys[i + 1 : i + n]))
                     if entry is not None and (best is None or n > best[0]):
                         best = (n, strip, entry)

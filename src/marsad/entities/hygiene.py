@@ -93,19 +93,33 @@ def titles() -> dict[tuple[str, ...], Listed]:
     return {phrase_key(r.form): r for r in _rows("titles.tsv")}
 
 
-def _bare(word: str) -> list[str]:
+@lru_cache(maxsize=65536)  # asked for the first word of every mention: names repeat
+def _bare(word: str) -> tuple[str, ...]:
     """Return the word's key and its readings without a conjunction, a preposition or the لل of
     ل + ال (ولله and لله are الله; وهو is هو)."""
-    return [word_key(word)] + [word_key(rest) for _, rest in proclitic_readings(normalize_text(word), 2, 1)[1:]]
+    return (word_key(word), *(word_key(rest) for _, rest in proclitic_readings(normalize_text(word), 2, 1)[1:]))
+
+
+@lru_cache(maxsize=1)
+def _title_lengths() -> dict[str, int]:
+    """The longest title, in words, that opens with each first word key."""
+    out: dict[str, int] = {}
+    for key in titles():
+        if key:
+            out[key[0]] = max(out.get(key[0], 0), len(key))
+    return out
 
 
 def _title_at(words: list[str], i: int, first: bool, place: bool) -> int:
     """Return how many words from ``i`` form one title (0: none); the first word may carry و/ف.
     Place descriptors (منطقة، محافظة) count only for a place, and only when no title follows."""
+    if i >= len(words):
+        return 0
     table = titles()
-    for n in range(min(MAX_TITLE_WORDS, len(words) - i), 0, -1):
+    heads = _bare(words[i]) if first else (word_key(words[i]),)
+    longest = max(_title_lengths().get(h, 0) for h in heads)
+    for n in range(min(longest, MAX_TITLE_WORDS, len(words) - i), 0, -1):
         rest = tuple(word_key(w) for w in words[i + 1 : i + n])
-        heads = _bare(words[i]) if first else [word_key(words[i])]
         entry = next((table[k] for k in ((h, *rest) for h in heads) if k in table), None)
         if entry is None:
             continue

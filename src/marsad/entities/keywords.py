@@ -50,7 +50,7 @@ def keyphrases(text: str, limit: int = MAX_KEYWORDS) -> list[tuple[str, float]]:
     sw = stopwords()
     tf: Counter[str] = Counter()
     candidates: Counter[tuple[str, ...]] = Counter()
-    surface: dict[tuple[str, ...], Counter[str]] = {}
+    surface: dict[tuple[str, ...], dict[str, int]] = {}
     vocabulary = set(LETTER_WORD.findall(text))
 
     def bare(w: str) -> str:
@@ -64,15 +64,25 @@ def keyphrases(text: str, limit: int = MAX_KEYWORDS) -> list[tuple[str, float]]:
     for chunk in _BREAK.split(text):
         words = [bare(w) for w in LETTER_WORD.findall(chunk)]
         stems = [stem(w) for w in words]
-        tf.update(s for s, w in zip(stems, words, strict=True) if w not in sw)
-        for i in range(len(words)):
-            for k in range(1, MAX_PHRASE_WORDS + 1):
-                span = words[i : i + k]
-                if len(span) < k or span[0] in sw or span[-1] in sw or any(len(stem(w)) < 2 for w in span):
-                    continue
-                key = tuple(stems[i : i + k])
+        stop = [w in sw for w in words]
+        short = [len(s) < 2 for s in stems]
+        tf.update(s for s, is_stop in zip(stems, stop, strict=True) if not is_stop)
+        n = len(words)
+        for i in range(n):
+            if stop[i]:
+                continue  # a phrase never opens with a stopword
+            for j in range(i + 1, min(n, i + MAX_PHRASE_WORDS) + 1):
+                if short[j - 1]:
+                    break  # nor holds a word without a two-letter stem (nor does any longer phrase here)
+                if stop[j - 1]:
+                    continue  # nor ends with a stopword
+                key = tuple(stems[i:j])
                 candidates[key] += 1
-                surface.setdefault(key, Counter())[" ".join(span)] += 1
+                forms = surface.get(key)
+                if forms is None:
+                    surface[key] = forms = {}
+                phrase = " ".join(words[i:j])
+                forms[phrase] = forms.get(phrase, 0) + 1
 
     def idf(s: str) -> float:
         return math.log((n_docs + 1) / (df.get(s, 0) + 1))
@@ -98,7 +108,7 @@ def keyphrases(text: str, limit: int = MAX_KEYWORDS) -> list[tuple[str, float]]:
     return out
 
 
-def _display(forms: Counter[str]) -> str:
+def _display(forms: dict[str, int]) -> str:
     # Prefer a spelling without a glued conjunction or preposition (كوريا over لكوريا / وكوريا).
     bare = [f for f in forms if not f.startswith(("و", "ل", "ب", "ف", "ك")) or stem(f.split()[0]) == stem(f.split()[0][1:])]
     pool = bare or list(forms)
