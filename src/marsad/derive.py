@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from marsad.dedup.near import DedupReport, dedup_articles
@@ -29,6 +30,8 @@ class StageReport:
     exact: int = 0
     near: int = 0
     stories: int = 0
+    #: Seconds each derived stage took (the last attempt's, when a conflict made the stage run again).
+    seconds: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON form."""
@@ -78,7 +81,9 @@ DERIVED_STAGES: tuple[DerivedStage, ...] = (
 def _both(store: Store, fp_ids: Sequence[int], ids: Sequence[int]) -> StageReport:
     report = StageReport()
     for stage in DERIVED_STAGES:
+        start = time.perf_counter()
         stage.run(store, fp_ids, ids, report)
+        report.seconds[stage.name] = report.seconds.get(stage.name, 0.0) + time.perf_counter() - start
         log.debug("stage %s ran on %d articles", stage.name, len(ids))
     return report
 
@@ -95,6 +100,8 @@ def run_stage(store: Store, ids: Sequence[int], report: StageReport | None = Non
     report.exact += got.exact
     report.near += got.near
     report.stories += got.stories
+    for stage, seconds in got.seconds.items():
+        report.seconds[stage] = report.seconds.get(stage, 0.0) + seconds
     return report
 
 

@@ -273,6 +273,9 @@ class Page:
     extractor: str = "plaintext"
     fetched_at: datetime | None = None
     sha256: str | None = None
+    #: Seconds each per-document stage took on this page (extract, entities, keywords): the ingest
+    #: report sums them, also when the page was understood in a worker process.
+    seconds: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON form used by ``marsad parse --json``."""

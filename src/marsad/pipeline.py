@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -36,6 +37,13 @@ class IngestReport:
     rejections: int = 0
     rejection_reasons: dict[str, int] = field(default_factory=dict)
     article_ids: list[int] = field(default_factory=list)
+    #: Seconds spent per stage, summed over the run: the per-document stages (in whichever process
+    #: ran them), then the writer's linking, store writes and derived stages.
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def timed(self, stage: str, seconds: float) -> None:
+        """Add ``seconds`` to a stage's total."""
+        self.seconds[stage] = self.seconds.get(stage, 0.0) + seconds
 
     @property
     def read_anything(self) -> bool:
@@ -51,6 +59,7 @@ class IngestReport:
             "duplicates": self.duplicates,
             "rejections": self.rejections,
             "rejection_reasons": self.rejection_reasons,
+            "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
         }
 
 
@@ -98,8 +107,10 @@ def enrich(page: Page, settings: Settings) -> Page:
     for stage in PAGE_STAGES:
         if not stage.enabled(settings):
             continue
+        start = time.perf_counter()
         try:
             stage.run(page)
+            page.seconds[stage.name] = time.perf_counter() - start
         except Exception as exc:  # the page is still worth storing without its entities
             log.warning("stage %s failed on %s: %s: %s", stage.name, page.uri, type(exc).__name__, exc)
             for article in page.articles:
@@ -114,8 +125,12 @@ def process(raw: RawDocument | Rejection, settings: Settings) -> Page | Rejectio
     if isinstance(raw, Rejection):
         return raw
     try:
+        start = time.perf_counter()
         result = extract(raw, settings)
-        return result if isinstance(result, Rejection) else enrich(result, settings)
+        if isinstance(result, Rejection):
+            return result
+        result.seconds["extract"] = time.perf_counter() - start
+        return enrich(result, settings)
     except Exception as exc:  # one bad document must never stop a crawl-sized run
         log.warning("internal error on %s: %s: %s", raw.uri, type(exc).__name__, exc)
         return Rejection(raw.uri, "internal_error", f"{type(exc).__name__}: {exc}")
@@ -259,9 +274,15 @@ def ingest_documents(
                 if isinstance(result, Rejection):
                     reject(result)
                     continue
+                for stage, seconds in result.seconds.items():
+                    report.timed(stage, seconds)
                 try:
+                    start = time.perf_counter()
                     link_page(store, result)  # the page's entities get the store's ids
+                    linked = time.perf_counter()
                     added = store.add_page(result)
+                    report.timed("link", linked - start)
+                    report.timed("store", time.perf_counter() - linked)
                 except StoreError:
                     raise
                 except Exception as exc:  # the page is rolled back; the run and its batch go on
@@ -282,7 +303,8 @@ def ingest_documents(
         pending.clear()
         log.info("committed a batch: %d new articles, %d rejections so far", len(batch_ids), report.rejections)
         if derive:
-            run_stage(store, batch_ids)
+            for stage, seconds in run_stage(store, batch_ids).seconds.items():
+                report.timed(stage, seconds)
 
     for result in understand(items, settings, process):
         report.documents += 1
