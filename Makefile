@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-dev
 DEMO_DB ?= .demo/marsad.db
 
-.PHONY: demo test lint typecheck pytest install clean system-deps
+.PHONY: demo test lint typecheck pytest install clean system-deps bench-deps
 
 # Debian packages the test suite drives for real: Chromium for the web UI, Noto Arabic fonts,
 # PostgreSQL server binaries. Installed only when missing (CI machines start bare).
@@ -55,6 +55,18 @@ system-deps:
 	fi
 
 test: system-deps lint typecheck pytest
+
+# The search benchmark's Lucene peer (bench/lucene_peer.py): pyjnius, and Anserini's fat jar
+# (Lucene 9.5 with its ArabicAnalyzer) taken from the pyserini 0.22.1 wheel on PyPI. Benchmarks only.
+LUCENE_JAR := .cache/lucene/anserini-0.22.1-fatjar.jar
+bench-deps: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[bench]'
+	@if [ ! -f $(LUCENE_JAR) ]; then \
+		mkdir -p .cache/lucene/wheel && \
+		$(PY) -m pip download --quiet --no-deps pyserini==0.22.1 -d .cache/lucene/wheel && \
+		$(PY) -c "import zipfile,glob,shutil; z=zipfile.ZipFile(glob.glob('.cache/lucene/wheel/pyserini-0.22.1-*.whl')[0]); shutil.copyfileobj(z.open('pyserini/resources/jars/anserini-0.22.1-fatjar.jar'), open('$(LUCENE_JAR)','wb'))" && \
+		rm -rf .cache/lucene/wheel; \
+	fi
 
 clean:
 	rm -rf $(VENV) .demo .pytest_cache .mypy_cache .ruff_cache

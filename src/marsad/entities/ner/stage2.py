@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 import pycrfsuite
 
@@ -48,6 +49,12 @@ def stage2_features(
     return [[[*tf, *x] for tf, x in zip(sent, ex, strict=True)] for sent, ex in zip(doc_feats, extras, strict=True)]
 
 
+@lru_cache(maxsize=65536)  # asked for every token of every text: news vocabulary repeats
+def _countable(word: str) -> bool:
+    """Whether a word's first-pass types count as evidence for its other mentions (a word, not a sign)."""
+    return len(word) >= 2 and bool(_ARABIC_LETTER.search(word) or _LATIN.search(word))
+
+
 def stage2_extras(
     norms: Sequence[Sequence[str]],
     words: Sequence[Sequence[str]],
@@ -72,7 +79,7 @@ def stage2_extras(
         wd: dict[str, dict[str, int]] = {}
         for t, lab in enumerate(labels):
             w = words[k][t]
-            if len(w) < 2 or (not _ARABIC_LETTER.search(w) and not _LATIN.search(w)):
+            if not _countable(w):
                 continue
             etype = lab[2:] if lab != "O" else "O"
             slot = wd.setdefault(w, {})
@@ -113,9 +120,11 @@ def stage2_extras(
         own_phrases = phrase_ev[k]
         labels = stage1[k]
         n = len(sent)
-        ptags: list[set[str]] = [set() for _ in range(n)]
+        ptags: dict[int, set[str]] = {}
         for i in range(n):
-            max_len = first_len.get(norms[k][i], 0)
+            max_len = first_len.get(sent[i], 0)
+            if not max_len:
+                continue
             for length in range(min(max_len, n - i), 0, -1):
                 phrase = tuple(norms[k][i : i + length])
                 types = dict(pagg.get(phrase, {}))
@@ -124,9 +133,9 @@ def stage2_extras(
                 types = {e: c for e, c in types.items() if c > 0}
                 if types:
                     etype = max(types, key=lambda e: (types[e], e))
-                    ptags[i].add(f"B-{etype}")
+                    ptags.setdefault(i, set()).add(f"B-{etype}")
                     for j2 in range(i + 1, i + length):
-                        ptags[j2].add(f"I-{etype}")
+                        ptags.setdefault(j2, set()).add(f"I-{etype}")
                     break
         rows: list[list[str]] = []
         for t in range(n):
@@ -148,7 +157,8 @@ def stage2_extras(
             if counts:
                 feats.extend(f"d2w={e}" for e in sorted(counts))
                 feats.append(f"d2m={max(counts, key=lambda e: (counts[e], e))}")
-            feats.extend(f"d2p={p}" for p in sorted(ptags[t]))
+            if t in ptags:
+                feats.extend(f"d2p={p}" for p in sorted(ptags[t]))
             rows.append(feats)
         out.append(rows)
     return out
