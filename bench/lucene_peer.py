@@ -50,7 +50,7 @@ class LuceneIndex:
             jnius_config.set_classpath(str(JAR))
         from jnius import autoclass
 
-        self._j = {name.rsplit(".", 1)[-1]: autoclass(name) for name in (
+        self._j = {name.rsplit(".", 1)[-1].rsplit("$", 1)[-1]: autoclass(name) for name in (
             "org.apache.lucene.analysis.ar.ArabicAnalyzer",
             "org.apache.lucene.store.FSDirectory",
             "org.apache.lucene.index.IndexWriter",
@@ -62,11 +62,11 @@ class LuceneIndex:
             "org.apache.lucene.document.Field$Store",
             "org.apache.lucene.queryparser.classic.MultiFieldQueryParser",
             "org.apache.lucene.queryparser.classic.QueryParser$Operator",
-            "java.nio.file.Paths",
+            "java.io.File",
         )}
         shutil.rmtree(path, ignore_errors=True)
         os.makedirs(path)
-        self._dir = self._j["FSDirectory"].open(self._j["Paths"].get(str(path), []))
+        self._dir = self._j["FSDirectory"].open(self._j["File"](str(path)).toPath())
         self._analyzer = self._j["ArabicAnalyzer"]()
         config = self._j["IndexWriterConfig"](self._analyzer)
         config.setRAMBufferSizeMB(RAM_BUFFER_MB)
@@ -90,13 +90,16 @@ class LuceneIndex:
         """Merge down to a searchable index and open a searcher on it."""
         self._writer.forceMerge(1)
         self._writer.close()
-        self._searcher = self._j["IndexSearcher"](self._j["DirectoryReader"].open(self._dir))
+        reader = self._j["DirectoryReader"].open(self._dir)
+        self._searcher = self._j["IndexSearcher"](reader, signature="(Lorg/apache/lucene/index/IndexReader;)V")
         self._parser = self._j["MultiFieldQueryParser"](["title", "body"], self._analyzer)
         self._parser.setDefaultOperator(self._j["Operator"].AND)
 
     def search(self, words: list[str], top_k: int) -> int:
         """Top ``top_k`` documents holding every word (in title or body) and the exact hit count."""
-        escaped = " ".join(self._j["MultiFieldQueryParser"].escape(w) for w in words)
+        # each word quoted (a phrase of its own tokens), so that AND/OR/NOT are words, not operators
+        escape = self._j["MultiFieldQueryParser"].escape
+        escaped = " ".join(f'"{escape(w)}"' for w in words)
         query = self._parser.parse(escaped)
         self._searcher.search(query, top_k)
         return int(self._searcher.count(query))

@@ -1,12 +1,14 @@
-"""Search benchmark: Marsad's normalized tantivy index vs a plain LIKE scan vs unnormalized SQLite FTS5.
+"""Search benchmark: Marsad's normalized tantivy index vs Lucene's ArabicAnalyzer vs a plain LIKE scan
+vs unnormalized SQLite FTS5.
 
-Ingests the SaudiNewsNet days into a fresh store, indexes them, and runs 200 real queries taken from
-headlines (two content words of each of 200 sampled titles). Reports index time and size, query
-p50/p99 and how many articles each method finds (the recall normalization adds). ``--scale N``
-replicates the analysed articles with shifted dates into a second index of N documents and times
-the same queries there.
+Ingests the SaudiNewsNet days into a fresh store (or copies one given with ``--store``), indexes
+them, and runs 200 real queries taken from headlines (two content words of each of 200 sampled
+titles). Reports index time and size, query p50/p99 and how many articles each method finds (the
+recall normalization adds). ``--scale N`` replicates the articles with shifted dates into a second
+index of N documents, for Marsad and for Lucene, and times the same queries there. Lucene runs when
+``make bench-deps`` has installed it (bench/lucene_peer.py); otherwise the report says why not.
 
-    .venv/bin/python bench/search.py [--corpus DIR] [--scale 1000000] [--work DIR]
+    .venv/bin/python bench/search.py [--corpus DIR] [--store DB] [--scale 1000000] [--work DIR]
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
+
+import lucene_peer
 
 from marsad.pipeline import ingest_paths
 from marsad.search import IndexDoc, open_search, parse_query
@@ -84,6 +88,7 @@ def main() -> None:
     ap.add_argument("--corpus", default=str(Path(__file__).resolve().parents[2] / "shared/corpora/saudinewsnet"))
     ap.add_argument("--work", default=None, help="Folder for the store and indexes (default: a temp folder).")
     ap.add_argument("--scale", type=int, default=0, help="Also index this many replicated articles (e.g. 1000000).")
+    ap.add_argument("--store", default=None, help="Copy this SQLite store instead of ingesting the corpus.")
     args = ap.parse_args()
     work = Path(args.work or tempfile.mkdtemp(prefix="marsad-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -94,15 +99,20 @@ def main() -> None:
     report: dict[str, Any] = {}
 
     zips = sorted(glob.glob(f"{args.corpus}/*.zip"))
+    if args.store:
+        src = sqlite3.connect(args.store)
+        with sqlite3.connect(str(db)) as dst:
+            src.backup(dst)
+        src.close()
     store = open_store(str(db))
-    t = time.perf_counter()
-    ing = ingest_paths(zips, store, load_settings({"db": str(db)}))
-    report["ingest_s"] = round(time.perf_counter() - t, 1)
+    if not args.store:
+        t = time.perf_counter()
+        ingest_paths(zips, store, load_settings({"db": str(db)}))
+        report["ingest_s"] = round(time.perf_counter() - t, 1)
     conn: sqlite3.Connection = store.dbapi  # type: ignore[attr-defined]
     n = int(conn.execute("SELECT count(*) FROM articles").fetchone()[0])
     report["articles"] = n
     report["days"] = len(zips)
-    del ing
 
     engine = open_search(store, str(db))
     t = time.perf_counter()
@@ -142,13 +152,32 @@ def main() -> None:
         del rows
         return int(total)
 
+    missing = lucene_peer.available()
+    lucene: lucene_peer.LuceneIndex | None = None
+    if missing:
+        report["lucene"] = f"not run: {missing}"
+    else:
+        lucene = lucene_peer.LuceneIndex(work / "lucene")
+        t = time.perf_counter()
+        lucene.add((r[0] or "", r[1] or "") for r in conn.execute("SELECT title, text FROM articles"))
+        lucene.commit()
+        report["lucene_index_s"] = round(time.perf_counter() - t, 2)
+        report["lucene_index_mb"] = round(folder_bytes(work / "lucene") / 1e6, 1)
+
+    def lucene_search(q: list[str]) -> int:
+        assert lucene is not None
+        return lucene.search(q, TOP_K)
+
     def like(q: list[str]) -> int:
         where = " AND ".join("(title LIKE ? OR text LIKE ?)" for _ in q)
         params = [p for w in q for p in (f"%{w}%", f"%{w}%")]
         return int(conn.execute(f"SELECT count(*) FROM articles WHERE {where}", params).fetchone()[0])
 
-    for name, fn in (("tantivy_normalized", tantivy_backend), ("tantivy_normalized_with_highlights_facets", tantivy_full),
-                     ("fts5_unnormalized", fts_raw), ("like_scan", like)):
+    contenders = [("tantivy_normalized", tantivy_backend), ("tantivy_normalized_with_highlights_facets", tantivy_full),
+                  ("fts5_unnormalized", fts_raw), ("like_scan", like)]
+    if lucene is not None:
+        contenders.insert(2, ("lucene_arabic_analyzer", lucene_search))
+    for name, fn in contenders:
         fn(queries[0])  # warm caches
         lat, counts = timed(fn, queries)
         report[name] = {
@@ -167,10 +196,19 @@ def main() -> None:
         "total_hits_fts5_raw": sum(raw),
         "total_hits_like": sum(like_counts),
     }
+    if lucene is not None:
+        luc = report.pop("lucene_arabic_analyzer_counts")
+        report["recall"]["total_hits_lucene"] = sum(luc)
+        report["recall"]["queries_where_normalized_finds_more_than_lucene"] = sum(
+            1 for a, b in zip(norm, luc, strict=True) if a > b)
+        report["recall"]["queries_where_lucene_finds_more_than_normalized"] = sum(
+            1 for a, b in zip(norm, luc, strict=True) if b > a)
     engine.close()
 
     if args.scale:
         report["scale"] = scale(conn, queries, work, args.scale)
+        if lucene is not None:
+            report["scale"]["lucene_arabic_analyzer"] = scale_lucene(conn, queries, work, args.scale)
     store.close()
     print(json.dumps(report, ensure_ascii=False, indent=2))
 
@@ -208,6 +246,24 @@ def scale(conn: sqlite3.Connection, queries: list[list[str]], work: Path, target
     out["query"] = {"p50_ms": round(pct(lat, 50), 2), "p99_ms": round(pct(lat, 99), 2), "mean_hits": round(statistics.mean(counts), 1)}
     lat, _ = timed(lambda q: backend.search(parse_query(" ".join(q)), TOP_K, 0, "relevance", None, True).total, queries)
     out["query_with_facets"] = {"p50_ms": round(pct(lat, 50), 2), "p99_ms": round(pct(lat, 99), 2)}
+    return out
+
+
+def scale_lucene(conn: sqlite3.Connection, queries: list[list[str]], work: Path, target: int) -> dict[str, Any]:
+    """The peer at scale: Lucene's ArabicAnalyzer over the same ``target`` replicated articles (original
+    title and text; Lucene analyses them itself), the same queries, top 20 and exact count."""
+    base = [(title or "", text or "") for title, text in conn.execute("SELECT title, text FROM articles ORDER BY id")]
+    path = work / "scale.lucene"
+    index = lucene_peer.LuceneIndex(path)
+    t = time.perf_counter()
+    index.add(base[i % len(base)] for i in range(target))
+    index.commit()
+    out: dict[str, Any] = {"documents": target, "index_s": round(time.perf_counter() - t, 1),
+                           "index_mb": round(folder_bytes(path) / 1e6, 1)}
+    index.search(queries[0], TOP_K)  # warm
+    lat, counts = timed(lambda q: index.search(q, TOP_K), queries)
+    out["query"] = {"p50_ms": round(pct(lat, 50), 2), "p99_ms": round(pct(lat, 99), 2), "mean_hits": round(statistics.mean(counts), 1)}
+    out["facets_and_highlights"] = "not in the jar (no lucene-facet, no highlighter)"
     return out
 
 

@@ -43,12 +43,23 @@ ENTITY_HIGHLIGHT_FORMS = 10
 SORTS = ("relevance", "recent")
 
 
-def highlight(text: str, clauses: Sequence[Clause]) -> list[tuple[int, int]]:
-    """Return the original-text spans of words in ``text`` that match any query clause."""
+def highlight(text: str, clauses: Sequence[Clause], within: int | None = None) -> list[tuple[int, int]]:
+    """Return the original-text spans of words in ``text`` that match any query clause; with
+    ``within``, only those up to that many characters past the first (all a snippet can show: a
+    result's body is not analysed to its end)."""
     terms = {k[0] for c in clauses for k in c.keys}
     folds = {k[1] for c in clauses for k in c.keys if k[1]}
     folds |= {p + f for f in list(folds) for p in FOLD_PROCLITICS}
-    return [(t.start, t.end) for t in iter_terms(text) if t.term in terms or t.fold in folds]
+    out: list[tuple[int, int]] = []
+    stop = len(text)
+    for t in iter_terms(text):
+        if t.start > stop:
+            break
+        if t.term in terms or t.fold in folds:
+            if not out and within is not None:
+                stop = t.start + within
+            out.append((t.start, t.end))
+    return out
 
 
 def segments(text: str, spans: Sequence[tuple[int, int]]) -> list[dict[str, Any]]:
@@ -298,7 +309,7 @@ class SearchEngine:
             title = d.get("title") or ""
             body = d.get("text") or ""
             title_spans = highlight(title, clauses)
-            body_spans = highlight(body, clauses)
+            body_spans = highlight(body, clauses, within=SNIPPET_CHARS)
             out.append(
                 {
                     "id": article_id,
