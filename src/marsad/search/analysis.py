@@ -17,7 +17,7 @@ from functools import lru_cache
 from importlib import resources
 
 from marsad.text import fold_key, stem
-from marsad.text.tokens import iter_tokens
+from marsad.text.tokens import iter_spans
 
 #: Bump when the analysis changes: an index built with another version is rebuilt from the store.
 ANALYSIS_VERSION = 1
@@ -68,12 +68,12 @@ def fold_of(word: str) -> str:
 
 def iter_terms(text: str) -> Iterator[Term]:
     """Yield the index terms of ``text`` with original spans."""
-    for tok in iter_tokens(text):
-        if len(tok.norm) > MAX_WORD_CHARS:
+    for norm, start, end in iter_spans(text):
+        if len(norm) > MAX_WORD_CHARS:
             continue
-        t = term_of(tok.norm)
+        t = term_of(norm)
         if t:
-            yield Term(t, fold_of(tok.text) or t, tok.start, tok.end)
+            yield Term(t, fold_of(text[start:end]) or t, start, end)
 
 
 def analyze(text: str) -> tuple[str, str]:

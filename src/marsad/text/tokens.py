@@ -37,10 +37,18 @@ def tokenize(text: str) -> list[Token]:
 
 def iter_tokens(text: str) -> Iterator[Token]:
     """Yield word tokens of ``text`` lazily (same as ``tokenize``)."""
+    for norm, start, end in iter_spans(text):
+        yield Token(text[start:end], norm, start, end)
+
+
+def iter_spans(text: str) -> Iterator[tuple[str, int, int]]:
+    """Yield ``(normalized form, original start, original end)`` of each word of ``text``: the
+    tokens of ``iter_tokens`` as plain tuples, for the loops that read every word of many texts."""
     n = normalize(text)
+    offsets = n.offsets
     for m in _WORD.finditer(n.text):
-        start, end = n.to_original(m.start(), m.end())
-        yield Token(text[start:end], m.group(), start, end)
+        start, end = m.span()  # a word is never empty: its span maps as in Normalized.to_original
+        yield m.group(), offsets[start], offsets[end - 1] + 1
 
 
 def words(text: str) -> list[str]:
