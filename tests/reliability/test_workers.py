@@ -34,6 +34,10 @@ def test_two_workers_store_what_one_process_stores(tmp_path: Path) -> None:
         with SQLiteStore(db) as store:
             report = ingest_paths([str(src)], store, load_settings().replace(ingest_workers=workers, dedup_on_ingest=False))
         assert report.articles == len(articles)
+        # the stage breakdown covers the per-document stages wherever they ran, and the writer's
+        assert {"extract", "entities", "keywords", "link", "store"} <= set(report.seconds)
+        assert all(v > 0 for v in report.seconds.values())
+        assert report.to_dict()["seconds"].keys() == report.seconds.keys()
         results.append(_stored(db))
     assert results[0] == results[1] and len(results[0][1]) > 200
 

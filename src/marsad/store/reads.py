@@ -349,10 +349,12 @@ class SqlReadModel(SqlBase):
         ids = sorted(set(article_ids))
         if not ids:
             return []
+        # Counted per entity id first, then joined: the join reads one row per entity, not per mention.
         rows = self.rows(
-            "SELECT e.id, e.type, e.name, count(DISTINCT m.article_id) AS arts, count(*) AS n"
-            " FROM mentions m JOIN entities e ON e.id = m.entity_id WHERE m.article_id IN :ids"
-            " GROUP BY e.id, e.type, e.name ORDER BY arts DESC, n DESC, e.name{C}, e.id{C} LIMIT :k", ids=ids, k=limit)
+            "SELECT e.id, e.type, e.name, c.arts, c.n FROM (SELECT entity_id, count(DISTINCT article_id) AS arts,"
+            " count(*) AS n FROM mentions WHERE article_id IN :ids GROUP BY entity_id) c"
+            " JOIN entities e ON e.id = c.entity_id ORDER BY c.arts DESC, c.n DESC, e.name{C}, e.id{C} LIMIT :k",
+            ids=ids, k=limit)
         return [EntityCount(id=r["id"], type=r["type"], name=r["name"], article_count=int(r["arts"]), mentions=int(r["n"]))
                 for r in rows]
 
