@@ -160,33 +160,55 @@ STAGE2_PROBS = False  # the second stage also sees the first pass's binned per-t
 
 class TokenFeatures(dict[str, str]):
     """A token's context-free features, with their crfsuite strings as the token itself (``own``) and as
-    a neighbour at each offset (``ctx``); built once per distinct token and cached in the resources."""
+    a neighbour at each offset (``ctx``); built once per distinct token and cached in the resources.
 
-    __slots__ = ("ctx", "cue", "own", "scores")
-    own: tuple[str, ...]
-    ctx: dict[int, tuple[str, ...]]
+    The strings are made when first asked for and then kept (the crfsuite path reads them at every
+    occurrence); the numpy path asks ``own_strings``/``ctx_strings`` once per word for its summed
+    weights (``scores``) and keeps only those: the strings were most of a cached word's memory."""
+
+    __slots__ = ("_ctx", "_own", "cue", "scores")
+    _own: tuple[str, ...] | None
+    _ctx: dict[int, tuple[str, ...]] | None
     #: What the word says of the next word's type (``pt`` + trigger type), as document evidence.
     cue: tuple[str, ...]
     #: Per loaded model (``linear.LinearCRF.key``): the summed weights of ``own`` and ``ctx``.
     scores: dict[int, Any]
+
+    def own_strings(self) -> tuple[str, ...]:
+        """The word's feature strings as the token itself (``key=value``)."""
+        return tuple(f"{k}={v}" for k, v in self.items())
+
+    def ctx_strings(self, off: int) -> tuple[str, ...]:
+        """The word's feature strings as the neighbour at offset ``off`` (``off:key=value``)."""
+        return tuple(f"{off}:{k}={self[k]}" for k in _CONTEXT_KEYS[abs(off)] if k in self)
+
+    @property
+    def own(self) -> tuple[str, ...]:
+        """``own_strings``, kept once made."""
+        if self._own is None:
+            self._own = self.own_strings()
+        return self._own
+
+    @property
+    def ctx(self) -> dict[int, tuple[str, ...]]:
+        """``ctx_strings`` at -2, -1, 1 and 2, kept once made."""
+        if self._ctx is None:
+            self._ctx = {off: self.ctx_strings(off) for off in (-2, -1, 1, 2)}
+        return self._ctx
 
 
 _TOKEN_CACHE_MAX = 100_000
 
 
 def _cached_token_feats(token: str, res: FeatureResources) -> TokenFeatures:
-    """``_token_feats`` with its feature strings, memoized per resources object."""
+    """``_token_feats`` as a ``TokenFeatures``, memoized per resources object."""
     cache = res.token_cache
     hit = cache.get(token)
     if hit is None:
         hit = TokenFeatures(_token_feats(token, res))
         hit.scores = {}
+        hit._own = hit._ctx = None
         hit.cue = tuple(f"pt{k[3:]}" for k in hit if k.startswith("trg"))
-        hit.own = tuple(f"{k}={v}" for k, v in hit.items())
-        hit.ctx = {
-            off: tuple(f"{off}:{k}={hit[k]}" for k in _CONTEXT_KEYS[abs(off)] if k in hit)
-            for off in (-2, -1, 1, 2)
-        }
         if len(cache) >= _TOKEN_CACHE_MAX:
             cache.clear()
         cache[token] = hit

@@ -91,7 +91,7 @@ class LinearCRF:
             unknown = self._unknown
             ids: list[int] = []
             starts: list[int] = []
-            for group in (tf.own, *(tf.ctx[off] for off in _OFFSETS)):
+            for group in (tf.own_strings(), *(tf.ctx_strings(off) for off in _OFFSETS)):
                 starts.append(len(ids))
                 ids.append(unknown)  # a zero row, so that an empty group sums to zero
                 ids.extend([get(s, unknown) for s in group])
