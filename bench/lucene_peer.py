@@ -8,7 +8,7 @@ it is a dependency of Marsad itself.
 
 The peer indexes the original title and text (Lucene does its own Arabic normalization, stop words and
 light stemming) and answers the same two-word queries with every word required, as Marsad's search
-does, returning the top 20 and the exact hit count. The fat jar holds neither lucene-facet nor the
+does, returning the top 20 and the exact hit count in one pass. The fat jar holds neither lucene-facet nor the
 highlighter, so the peer has no faceted or highlighted figures.
 """
 
@@ -48,8 +48,9 @@ class LuceneIndex:
         if not jnius_config.vm_running:
             jnius_config.add_options("-Xmx4g")
             jnius_config.set_classpath(str(JAR))
-        from jnius import autoclass
+        from jnius import autoclass, cast
 
+        self._cast = cast  # pyjnius would pick search(Query, CollectorManager) for a bare collector
         self._j = {name.rsplit(".", 1)[-1].rsplit("$", 1)[-1]: autoclass(name) for name in (
             "org.apache.lucene.analysis.ar.ArabicAnalyzer",
             "org.apache.lucene.store.FSDirectory",
@@ -57,6 +58,7 @@ class LuceneIndex:
             "org.apache.lucene.index.IndexWriterConfig",
             "org.apache.lucene.index.DirectoryReader",
             "org.apache.lucene.search.IndexSearcher",
+            "org.apache.lucene.search.TopScoreDocCollector",
             "org.apache.lucene.document.Document",
             "org.apache.lucene.document.TextField",
             "org.apache.lucene.document.Field$Store",
@@ -101,5 +103,8 @@ class LuceneIndex:
         escape = self._j["MultiFieldQueryParser"].escape
         escaped = " ".join(f'"{escape(w)}"' for w in words)
         query = self._parser.parse(escaped)
-        self._searcher.search(query, top_k)
-        return int(self._searcher.count(query))
+        # one pass for the top k and the exact count (a total-hits threshold of "all"), as Marsad's
+        # search counts while it ranks
+        collector = self._j["TopScoreDocCollector"].create(top_k, 2**31 - 1)
+        self._searcher.search(query, self._cast("org.apache.lucene.search.Collector", collector))
+        return int(collector.getTotalHits())

@@ -101,10 +101,10 @@ def main() -> None:
 
     zips = sorted(glob.glob(f"{args.corpus}/*.zip"))
     if args.store:
-        src = sqlite3.connect(args.store)
-        with sqlite3.connect(str(db)) as dst:
-            src.backup(dst)
+        src, dst = sqlite3.connect(args.store), sqlite3.connect(str(db))
+        src.backup(dst)
         src.close()
+        dst.close()
     store = open_store(str(db))
     if not args.store:
         t = time.perf_counter()

@@ -275,7 +275,7 @@ class Page:
     sha256: str | None = None
     #: Seconds each per-document stage took on this page (extract, entities, keywords): the ingest
     #: report sums them, also when the page was understood in a worker process.
-    seconds: dict[str, float] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON form used by ``marsad parse --json``."""

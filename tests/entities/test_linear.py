@@ -71,3 +71,40 @@ def test_not_a_model_is_refused() -> None:
         assert "crfsuite" in str(exc)
     else:
         raise AssertionError("garbage accepted")
+
+
+def test_sliding_document_evidence_is_the_union_over_nearby_sentences() -> None:
+    """The sliding-window evidence equals the plain union over the other sentences within the
+    window, for every word of a sentence (``doc=seen`` with no clue included), on random texts made
+    of real words, gazetteer names and trigger words."""
+    from marsad.entities.ner.features import _analyse, _evidence, document_parts
+
+    tagger = load_tagger()
+    res = tagger.resources
+    vocab = [w for sents in _texts()[:30] for s in sents for w in s][:3000]
+    rng = np.random.default_rng(11)
+    for trial in range(60):
+        window = int(rng.integers(0, 5))
+        sents = [[vocab[int(i)] for i in rng.integers(0, len(vocab), int(rng.integers(0, 12)))]
+                 for _ in range(int(rng.integers(1, 14)))]
+        parts = document_parts(sents, res, window)
+        evidence = [_evidence(*_analyse(s, res)) for s in sents]
+        for k, (singles, _gaz, doc, _topics) in enumerate(parts):
+            assert doc is not None
+            union: dict[str, set[str]] = {}
+            for j in range(max(0, k - window), min(len(sents), k + window + 1)):
+                if j != k:
+                    for word, ev in evidence[j].items():
+                        union.setdefault(word, set()).update(ev)
+            for tf in singles:
+                assert doc.get(tf["r"]) == union.get(tf["r"]), (trial, k, tf["r"])
+
+
+def test_empty_sentences_inside_a_text_agree_with_crfsuite() -> None:
+    """Empty sentences among real ones get no labels and change nothing around them."""
+    tagger = load_tagger()
+    sents = _texts()[3][:6]
+    mixed = [[], sents[0], [], [], *sents[1:], []]
+    fast = tagger.tag_document(mixed)
+    assert fast == tagger._tag_features(document_features(mixed, tagger.resources))
+    assert [len(x) for x in fast] == [len(x) for x in mixed]

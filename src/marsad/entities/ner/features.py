@@ -167,12 +167,14 @@ class TokenFeatures(dict[str, str]):
     weights (``scores``) and keeps only those: the strings were most of a cached word's memory."""
 
     __slots__ = ("_ctx", "_own", "cue", "scores")
+    #: The last model's summed weights of ``own`` and ``ctx``, with the model's key
+    #: (``linear.LinearCRF.key``): one slot, so a process that loads many models (training's
+    #: grid, cross-validation) keeps only the current one's.
     _own: tuple[str, ...] | None
     _ctx: dict[int, tuple[str, ...]] | None
     #: What the word says of the next word's type (``pt`` + trigger type), as document evidence.
     cue: tuple[str, ...]
-    #: Per loaded model (``linear.LinearCRF.key``): the summed weights of ``own`` and ``ctx``.
-    scores: dict[int, Any]
+    scores: tuple[int, Any] | None
 
     def own_strings(self) -> tuple[str, ...]:
         """The word's feature strings as the token itself (``key=value``)."""
@@ -193,11 +195,13 @@ class TokenFeatures(dict[str, str]):
     def ctx(self) -> dict[int, tuple[str, ...]]:
         """``ctx_strings`` at -2, -1, 1 and 2, kept once made."""
         if self._ctx is None:
-            self._ctx = {off: self.ctx_strings(off) for off in (-2, -1, 1, 2)}
+            self._ctx = {off: self.ctx_strings(off) for off in NEIGHBOUR_OFFSETS}
         return self._ctx
 
 
 _TOKEN_CACHE_MAX = 100_000
+#: The neighbours whose ``ctx`` strings a token carries.
+NEIGHBOUR_OFFSETS: tuple[int, ...] = (-2, -1, 1, 2)
 
 
 def _cached_token_feats(token: str, res: FeatureResources) -> TokenFeatures:
@@ -206,7 +210,7 @@ def _cached_token_feats(token: str, res: FeatureResources) -> TokenFeatures:
     hit = cache.get(token)
     if hit is None:
         hit = TokenFeatures(_token_feats(token, res))
-        hit.scores = {}
+        hit.scores = None
         hit._own = hit._ctx = None
         hit.cue = tuple(f"pt{k[3:]}" for k in hit if k.startswith("trg"))
         if len(cache) >= _TOKEN_CACHE_MAX:
@@ -251,7 +255,7 @@ def occurrence_features(
     topics: Iterable[str] = (),
 ) -> list[list[str]]:
     """Per token, the features that depend on where it stands: everything but ``bias``, its own
-    cached strings (``own``) and its neighbours' (``ctx``), which ``_features`` adds."""
+    cached strings (``own``) and its neighbours' (``ctx``), which ``sentence_rows`` adds."""
     tps = sorted(topics)
     norms = [f["w"] for f in singles]
     clusters = [f["c"] for f in singles]
@@ -264,7 +268,7 @@ def occurrence_features(
             feats.append("BOS")
         if i == n - 1:
             feats.append("EOS")
-        for off in (-2, -1, 1, 2):
+        for off in NEIGHBOUR_OFFSETS:
             j = i + off
             if 0 <= j < n:
                 if tags[j]:
@@ -305,7 +309,7 @@ def sentence_rows(parts: SentenceParts) -> list[list[str]]:
     out: list[list[str]] = []
     for i, occ in enumerate(occurrence_features(*parts)):
         feats = ["bias", *singles[i].own, *occ]
-        for off in (-2, -1, 1, 2):
+        for off in NEIGHBOUR_OFFSETS:
             if 0 <= i + off < n:
                 feats.extend(singles[i + off].ctx[off])
         out.append(feats)

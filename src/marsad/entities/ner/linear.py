@@ -19,13 +19,12 @@ from collections.abc import Sequence
 import numpy as np
 import pycrfsuite
 
-from marsad.entities.ner.features import TokenFeatures
+from marsad.entities.ner.features import NEIGHBOUR_OFFSETS, TokenFeatures
 
 #: crfsuite's CRF1d file header (crf1dmodel.c: magic, size, type, version, counts and chunk offsets).
 _HEADER = struct.Struct("<4sI4sIIIIIIIII")
 #: One feature record: type (0 state, 1 transition), source, destination, weight.
 _FEATURE = np.dtype([("type", "<u4"), ("src", "<u4"), ("dst", "<u4"), ("weight", "<f8")])
-_OFFSETS = (-2, -1, 1, 2)  # the neighbours whose ``ctx`` strings a token carries
 _serial = itertools.count()
 
 
@@ -46,6 +45,10 @@ def read_weights(model: bytes, tagger: pycrfsuite.Tagger) -> tuple[list[str], li
     attrs = [""] * n_attrs
     for name, idx in info.attributes.items():
         attrs[int(idx)] = name
+    # The names come through crfsuite's text dump: a name it cannot carry (a line break) would leave
+    # a hole or a clash here and score wrongly in silence, so refuse such a model instead.
+    if len(info.labels) != n_labels or len(info.attributes) != n_attrs or len(set(attrs)) != n_attrs:
+        raise ValueError("crfsuite model whose label or attribute names do not survive its dump")
     weights = np.zeros((n_attrs, n_labels))
     state = feats[feats["type"] == 0]
     weights[state["src"], state["dst"]] = state["weight"]
@@ -85,18 +88,19 @@ class LinearCRF:
 
     def word_scores(self, tf: TokenFeatures) -> np.ndarray:
         """The 5 × columns block of a word: its own strings' weights, then as neighbour at -2, -1, 1, 2."""
-        block = tf.scores.get(self.key)
-        if block is None:
+        if tf.scores is not None and tf.scores[0] == self.key:
+            block: np.ndarray = tf.scores[1]
+        else:
             get = self.attrs.get
             unknown = self._unknown
             ids: list[int] = []
             starts: list[int] = []
-            for group in (tf.own_strings(), *(tf.ctx_strings(off) for off in _OFFSETS)):
+            for group in (tf.own_strings(), *(tf.ctx_strings(off) for off in NEIGHBOUR_OFFSETS)):
                 starts.append(len(ids))
                 ids.append(unknown)  # a zero row, so that an empty group sums to zero
                 ids.extend([get(s, unknown) for s in group])
             block = np.add.reduceat(self.weights[ids], starts, axis=0)
-            tf.scores[self.key] = block
+            tf.scores = (self.key, block)
         return block
 
     def emissions(
@@ -113,7 +117,7 @@ class LinearCRF:
         scores = blocks[:, 0] + self._bias
         sid = np.repeat(np.arange(len(lens)), lens)
         pos = np.arange(n)
-        for k, off in enumerate(_OFFSETS, start=1):
+        for k, off in enumerate(NEIGHBOUR_OFFSETS, start=1):
             j = pos + off
             ok = (j >= 0) & (j < n)
             ok[ok] &= sid[j[ok]] == sid[ok]
@@ -137,34 +141,30 @@ class LinearCRF:
 
     def viterbi(self, stage: int, scores: np.ndarray, lens: Sequence[int]) -> list[list[str]]:
         """Best label sequence of each sentence under ``stage``'s model, all sentences decoded together
-        (ties go to the lower label id, as in crfsuite)."""
+        (ties go to the lower label id, as in crfsuite). Memory is tokens × labels: each step reads the
+        sentences still running (longest first) straight from the tokens' scores, with no padding."""
         labels, trans = self.labels[stage], self.trans[stage]
-        per = np.split(scores[:, self.columns[stage]], np.cumsum(lens)[:-1]) if len(lens) else []
-        order = sorted(range(len(per)), key=lambda k: -len(per[k]))
-        sizes = [len(per[k]) for k in order]
-        out: list[list[str]] = [[] for _ in per]
-        if not sizes or sizes[0] == 0:
+        flat = scores[:, self.columns[stage]]
+        starts = np.concatenate([[0], np.cumsum(lens)[:-1]]).astype(np.intp) if len(lens) else np.zeros(0, np.intp)
+        order = sorted((k for k in range(len(lens)) if lens[k]), key=lambda k: -lens[k])
+        out: list[list[str]] = [[] for _ in lens]
+        if not order:
             return out
-        padded = np.zeros((len(order), sizes[0], len(labels)))
-        for row, k in enumerate(order):
-            padded[row, : sizes[row]] = per[k]
-        delta = padded[:, 0].copy()
-        back = np.zeros((len(order), sizes[0], len(labels)), dtype=np.intp)
+        sizes = [lens[k] for k in order]
+        first = starts[order]
+        delta = flat[first].copy()
+        back: list[list[list[int]]] = []  # per step t >= 1: the running sentences' best previous labels
         active = len(order)
         for t in range(1, sizes[0]):
-            while sizes[active - 1] <= t:  # sentences sorted longest first: the active ones are a prefix
+            while sizes[active - 1] <= t:  # sentences sorted longest first: the running ones are a prefix
                 active -= 1
             cand = delta[:active, :, None] + trans  # previous label × next label
-            back[:active, t] = cand.argmax(axis=1)
-            delta[:active] = cand.max(axis=1) + padded[:active, t]
+            back.append(cand.argmax(axis=1).tolist())
+            delta[:active] = cand.max(axis=1) + flat[first[:active] + t]
         last = delta.argmax(axis=1).tolist()
         for row, k in enumerate(order):
-            n = sizes[row]
-            if n == 0:
-                continue
             path = [last[row]]
-            steps = back[row, :n].tolist()
-            for t in range(n - 1, 0, -1):
-                path.append(steps[t][path[-1]])
+            for t in range(sizes[row] - 1, 0, -1):
+                path.append(back[t - 1][row][path[-1]])
             out[k] = [labels[i] for i in reversed(path)]
         return out
