@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -322,6 +322,20 @@ def sentence_parts(tokens: Sequence[str], res: FeatureResources) -> SentencePart
     return singles, gaz, None, _sentence_topics(singles)
 
 
+def sliding_window(n: int, window: int, add: Callable[[int, int], None]) -> Iterator[int]:
+    """Yield each of ``n`` sentences in turn after ``add(j, +1)``/``add(j, -1)`` have brought running
+    sums to the sentences within ``window`` of it (itself included): one pass over a long text."""
+    for j in range(min(window, n - 1) + 1):
+        add(j, 1)
+    for k in range(n):
+        if k > 0:
+            if k + window < n:
+                add(k + window, 1)
+            if k - window - 1 >= 0:
+                add(k - window - 1, -1)
+        yield k
+
+
 def document_parts(
     sentences: Sequence[Sequence[str]], res: FeatureResources, window: int = DOC_WINDOW
 ) -> list[SentenceParts]:
@@ -341,16 +355,9 @@ def document_parts(
             for e in ev:
                 slot[e] = slot.get(e, 0) + sign
 
-    n = len(parts)
-    for j in range(min(window, n - 1) + 1):
-        add(j, 1)
     out: list[SentenceParts] = []
-    for k, (singles, gaz) in enumerate(parts):
-        if k > 0:
-            if k + window < n:
-                add(k + window, 1)
-            if k - window - 1 >= 0:
-                add(k - window - 1, -1)
+    for k in sliding_window(len(parts), window, add):
+        singles, gaz = parts[k]
         mine = evidence[k]
         doc: dict[str, set[str]] = {}  # the other sentences' evidence, for this sentence's words only
         for word in {tf["r"] for tf in singles}:

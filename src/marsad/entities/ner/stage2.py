@@ -7,7 +7,7 @@ from functools import lru_cache
 
 import pycrfsuite
 
-from marsad.entities.ner.features import DOC_WINDOW, _feature_value
+from marsad.entities.ner.features import DOC_WINDOW, _feature_value, sliding_window
 from marsad.entities.ner.resources import _ARABIC_LETTER, _LATIN, bio_spans
 
 PROB_BINS: tuple[tuple[float, str], ...] = ((0.9, "vhi"), (0.6, "hi"), (0.3, "mid"), (0.1, "lo"))
@@ -107,16 +107,9 @@ def stage2_extras(
             for etype, _start in occ:
                 pslot[etype] = pslot.get(etype, 0) + sign
 
-    n_sent = len(norms)
-    for j in range(min(window, n_sent - 1) + 1):
-        add(j, 1)
     out: list[list[list[str]]] = []
-    for k, sent in enumerate(norms):
-        if k > 0:
-            if k + window < n_sent:
-                add(k + window, 1)
-            if k - window - 1 >= 0:
-                add(k - window - 1, -1)
+    for k in sliding_window(len(norms), window, add):
+        sent = norms[k]
         own_phrases = phrase_ev[k]
         labels = stage1[k]
         n = len(sent)
