@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from itertools import chain, islice
 from typing import Any
 
 from marsad.derive import catch_up, run_stage
@@ -145,6 +146,11 @@ def process(raw: RawDocument | Rejection, settings: Settings) -> Page | Rejectio
 #: Documents in flight per worker: enough to keep a worker busy while the writer stores earlier
 #: ones, few enough that memory stays bounded (each is at most ``max_document_bytes``).
 IN_FLIGHT_PER_WORKER = 8
+#: Documents a run must hold before worker processes start; a shorter run is understood in this
+#: process. Each worker loads the models before its first document (about a second of CPU), more
+#: than a few pages cost here (~40 ms each on SaudiNewsNet articles), and a one-page parse or a
+#: hostile single document should not start processes at all.
+POOL_FROM_DOCUMENTS = 16
 
 Item = RawDocument | Rejection
 Result = Page | Rejection
@@ -206,16 +212,19 @@ def _collect(pool: _Pool, item: Item, future: Future[Result], pending: deque[tup
 
 def understand(items: Iterable[Item], settings: Settings, run: Callable[[Item, Settings], Result]) -> Iterator[Result]:
     """Yield ``run(item, settings)`` for each item in order: in this process, or across
-    ``settings.ingest_workers`` worker processes when that is more than one."""
+    ``settings.ingest_workers`` worker processes when that is more than one and the run has at
+    least ``POOL_FROM_DOCUMENTS`` items."""
     workers = settings.ingest_workers or os.cpu_count() or 1
-    if workers <= 1:
-        for item in items:
+    rest = iter(items)
+    head = list(islice(rest, POOL_FROM_DOCUMENTS)) if workers > 1 else []
+    if workers <= 1 or len(head) < POOL_FROM_DOCUMENTS:
+        for item in chain(head, rest):
             yield run(item, settings)
         return
     pool = _Pool(workers, run, settings)
     pending: deque[tuple[Item, Future[Result]]] = deque()
     try:
-        for item in items:
+        for item in chain(head, rest):
             if isinstance(item, Rejection):  # already a result: no trip to a worker
                 done: Future[Result] = Future()
                 done.set_result(item)

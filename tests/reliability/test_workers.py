@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 from marsad.models import Page, RawDocument, Rejection
-from marsad.pipeline import ingest_paths, process, understand
+from marsad.pipeline import POOL_FROM_DOCUMENTS, ingest_paths, process, understand
 from marsad.settings import Settings, load_settings
 from marsad.store import SQLiteStore
 
@@ -52,12 +52,31 @@ def die_on_poison(item: RawDocument | Rejection, settings: Settings) -> Page | R
 def test_a_dying_worker_costs_one_document(tmp_path: Path) -> None:
     """The documents before and after the one that killed its worker are understood; it is rejected."""
     text = "الرياض - واس\nأعلنت وزارة الصحة اليوم عن افتتاح مستشفى جديد في مدينة الرياض بسعة مئتي سرير.\n".encode()
-    items: list[RawDocument | Rejection] = [RawDocument(data=text, uri=f"doc{i}") for i in range(5)]
+    n = POOL_FROM_DOCUMENTS  # a run long enough to start the workers
+    items: list[RawDocument | Rejection] = [RawDocument(data=text, uri=f"doc{i}") for i in range(n)]
     items.insert(2, RawDocument(data=text, uri="poison"))
     items.insert(4, Rejection("bad.bin", "binary", "not text"))
     settings = load_settings().replace(ingest_workers=2)
     out = list(understand(items, settings, die_on_poison))
     uris = [r.source if isinstance(r, Rejection) else r.uri for r in out]
-    assert uris == ["doc0", "doc1", "poison", "doc2", "bad.bin", "doc3", "doc4"]
+    assert uris == ["doc0", "doc1", "poison", "doc2", "bad.bin", *(f"doc{i}" for i in range(3, n))]
     kinds = [r.reason if isinstance(r, Rejection) else "page" for r in out]
-    assert kinds == ["page", "page", "worker_died", "page", "binary", "page", "page"]
+    assert kinds == ["page", "page", "worker_died", "page", "binary", *(["page"] * (n - 3))]
+
+
+def where(item: RawDocument | Rejection, settings: Settings) -> Page | Rejection:
+    """Return a rejection that names the process the item was understood in."""
+    return Rejection(item.uri if isinstance(item, RawDocument) else item.source, "pid", str(os.getpid()))
+
+
+def test_workers_start_only_for_a_run_of_many_documents() -> None:
+    """A short run stays in this process (no worker start-up for one page); a long one uses the workers,
+    and the default setting (0) means one worker per core."""
+    assert load_settings().ingest_workers == 0
+    settings = load_settings().replace(ingest_workers=2)
+    for n, here in ((POOL_FROM_DOCUMENTS - 1, True), (POOL_FROM_DOCUMENTS * 3, False)):
+        items: list[RawDocument | Rejection] = [RawDocument(data=b"x", uri=f"doc{i}") for i in range(n)]
+        out = list(understand(items, settings, where))
+        assert [r.source for r in out if isinstance(r, Rejection)] == [f"doc{i}" for i in range(n)]
+        pids = {r.detail for r in out if isinstance(r, Rejection)}
+        assert (pids == {str(os.getpid())}) is here, pids
