@@ -222,9 +222,14 @@ class Window:
         """Return an article's looked-up term weights (cached for the run: IDF is fixed per run)."""
         w = self.weights.get(art.id)
         if w is None:
-            table = idf.of(art.terms | art.title_terms | {ENTITY_PREFIX + e for e in art.entities})
+            table = idf.of(self.term_keys(art))
             w = self.weights[art.id] = weigh(art, table, idf.unseen)
         return w
+
+    @staticmethod
+    def term_keys(art: StoryArticle) -> set[str]:
+        """Return the keys an article's weights are looked up under: its terms and marked entity ids."""
+        return art.terms | art.title_terms | {ENTITY_PREFIX + e for e in art.entities}
 
     def rare_entities(self, entities: set[str]) -> frozenset[str]:
         """Return those of ``entities`` that at most ``RARE_ENTITY_SHARE`` of the window's articles mention."""
@@ -300,6 +305,9 @@ def cluster_articles(store: Store, ids: Sequence[int], model: PairModel | None =
             dups[x].append(y)
             dups[y].append(x)
     idf = Idf(store)
+    # One lookup of every term the batch and its window can weigh (thousands of small queries
+    # otherwise, one per article scored: a fifth of the stage). IDF is fixed for the run either way.
+    idf.of({t for a in (*items, *window.arts.values()) for t in window.term_keys(a)})
     for art in items:
         _assign(store, window, idf, model, art, dups.get(art.id, []), report)
     recluster(store, window, items[0].date, report)
