@@ -156,16 +156,22 @@ def main() -> None:
     ap.add_argument("--digest", default="", help=argparse.SUPPRESS)
     ap.add_argument("--workers", type=int, default=2, help="worker processes of the parallel contender (0: skip it)")
     ap.add_argument("--baseline", default="", help="also run the pipeline of this git revision")
+    ap.add_argument("--baseline-workers", action="store_true", help="also run that revision with --workers workers")
     args = ap.parse_args()
     if args.child:
         _child(args.child, args.days, args.digest)
         return
-    contenders: list[tuple[str, str, dict[str, str]]] = [("naive", "naive", {}), ("marsad", "marsad", {})]
+    # Every Marsad contender names its worker count: the default became one per core (2026-12-03).
+    one = {"MARSAD_INGEST_WORKERS": "1"}
+    contenders: list[tuple[str, str, dict[str, str]]] = [("naive", "naive", {}), ("marsad", "marsad", one)]
     if args.workers:
         contenders.append((f"marsad-w{args.workers}", "marsad", {"MARSAD_INGEST_WORKERS": str(args.workers)}))
     if args.baseline:
         tree = baseline_tree(args.baseline)
-        contenders.insert(1, (f"at {args.baseline}", "marsad", {"PYTHONPATH": str(tree / "src")}))
+        contenders.insert(1, (f"at {args.baseline}", "marsad", {"PYTHONPATH": str(tree / "src"), **one}))
+        if args.workers and args.baseline_workers:
+            contenders.insert(2, (f"at {args.baseline}-w{args.workers}", "marsad",
+                                  {"PYTHONPATH": str(tree / "src"), "MARSAD_INGEST_WORKERS": str(args.workers)}))
     results = {}
     digests: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -187,6 +193,9 @@ def main() -> None:
     for name in results:
         if name not in ("naive", ref):
             print(f"{name} = {rate[name] / rate[ref]:.2f}x {ref}")
+    same_workers = f"{ref}-w{args.workers}"
+    if args.baseline and same_workers in rate and f"marsad-w{args.workers}" in rate:
+        print(f"marsad-w{args.workers} = {rate[f'marsad-w{args.workers}'] / rate[same_workers]:.2f}x {same_workers}")
     print(f"marsad = {rate['marsad'] / rate['naive']:.3f}x the naive copy (which understands nothing)")
     for name, r in results.items():
         if r.get("stages"):
