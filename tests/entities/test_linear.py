@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from marsad.entities.canonical import _sentences
 from marsad.entities.ner import document_features, load_tagger, sentence_features
@@ -108,3 +109,22 @@ def test_empty_sentences_inside_a_text_agree_with_crfsuite() -> None:
     fast = tagger.tag_document(mixed)
     assert fast == tagger._tag_features(document_features(mixed, tagger.resources))
     assert [len(x) for x in fast] == [len(x) for x in mixed]
+
+
+def test_word_cache_turnover_keeps_labels_and_its_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With generations of 50 words (the cache turns over many times an article), the labels are
+    those of a warm cache, and no generation grows past its size."""
+    import marsad.entities.ner.features as features
+
+    tagger = load_tagger()
+    docs = _texts()[:20]
+    warm = [tagger.tag_document(sents) for sents in docs]
+    res = tagger.resources
+    res.token_cache, res.token_cache_old = {}, {}
+    monkeypatch.setattr(features, "_TOKEN_CACHE_MAX", 50)
+    small = []
+    for sents in docs:
+        small.append(tagger.tag_document(sents))
+        assert len(res.token_cache) <= 50 and len(res.token_cache_old) <= 50
+    assert small == warm
+    res.token_cache, res.token_cache_old = {}, {}

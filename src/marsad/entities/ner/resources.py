@@ -157,6 +157,7 @@ class FeatureResources:
     emb_vectors: npt.NDArray[np.float32] | None = None
     emb_cache: dict[str, tuple[float, ...] | None] = field(default_factory=dict, repr=False)
     token_cache: dict[str, TokenFeatures] = field(default_factory=dict, repr=False)
+    token_cache_old: dict[str, TokenFeatures] = field(default_factory=dict, repr=False)
 
 
 def parse_embeddings(data: bytes) -> tuple[dict[str, int], npt.NDArray[np.float32]]:
