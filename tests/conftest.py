@@ -20,6 +20,12 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
 SHARED = Path(os.environ.get("MARSAD_SHARED", ROOT.parent / "shared"))
 
+# Ingest in the test process (and in the CLI subprocesses, which inherit this) unless a test asks
+# for workers: the default (one worker per core) starts a pool whose workers each load the models,
+# which doubled the suite's wall time (20.8 min against 9.6) for runs of a few dozen articles.
+# tests/reliability/test_workers.py covers the workers and the default.
+os.environ.setdefault("MARSAD_INGEST_WORKERS", "1")
+
 #: The store backends every store/dedup/stories/search test runs against.
 BACKENDS = ("sqlite", "postgresql")
 

@@ -72,7 +72,7 @@ def where(item: RawDocument | Rejection, settings: Settings) -> Page | Rejection
 def test_workers_start_only_for_a_run_of_many_documents() -> None:
     """A short run stays in this process (no worker start-up for one page); a long one uses the workers,
     and the default setting (0) means one worker per core."""
-    assert load_settings().ingest_workers == 0
+    assert load_settings(environ={}).ingest_workers == 0  # the suite itself runs with MARSAD_INGEST_WORKERS=1
     settings = load_settings().replace(ingest_workers=2)
     for n, here in ((POOL_FROM_DOCUMENTS - 1, True), (POOL_FROM_DOCUMENTS * 3, False)):
         items: list[RawDocument | Rejection] = [RawDocument(data=b"x", uri=f"doc{i}") for i in range(n)]
