@@ -19,7 +19,7 @@ from importlib import resources
 from typing import Protocol
 
 from marsad.entities.gazetteer import given_name_keys
-from marsad.text.clitics import ARTICLE, drop_article, proclitic_readings
+from marsad.text.clitics import ARTICLE, FOR_THE, drop_article, proclitic_readings, strip_proclitic
 from marsad.text.fold import fold_key
 from marsad.text.normalize import normalize_text
 
@@ -284,6 +284,18 @@ def _starring(words: list[str]) -> int:
     return n if n < len(words) and (n > 1 or word_key(words[n]) in given_name_keys()) else 0
 
 
+def _named_after(words: list[str], start: int, end: int) -> int | None:
+    """Return the index of the first word from ``start`` written ل + ال (للعلوم، للمناصحة), if any.
+
+    No person's name has such a word: a span of the tagger's that does is a person's name inside
+    an institution's (جامعة الملك عبدالعزيز للعلوم، مركز محمد بن نايف للمناصحة) or a name glued
+    to the phrase after it (وليًا للعهد). لله (عطا لله) keeps fewer than three letters after لل."""
+    for i in range(start, end):
+        if strip_proclitic(normalize_text(words[i]), FOR_THE)[0]:
+            return i
+    return None
+
+
 def tidy(page_text: str, mention: Span) -> bool:
     """Strip titles, a glued و and trailing formulas from a mention in place; return False when nothing is left."""
     _drop_conjunction(mention)
@@ -296,6 +308,10 @@ def tidy(page_text: str, mention: Span) -> bool:
     tail = trailing_formula(words[lead:]) if lead < len(words) else 0
     after = trailing_title(words[lead : len(words) - tail]) if lead + tail < len(words) else 0
     tail += after
+    if mention.type == "PER" and (cut := _named_after(words, lead + 1, len(words) - tail)) is not None:
+        if cut - lead < 2:
+            return False  # one word left of a cut name: a given name alone (عبدالعزيز) or debris (ليًا)
+        tail, after = len(words) - cut, 0
     if lead + tail >= len(words):
         return False
     if lead or tail:

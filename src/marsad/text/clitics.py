@@ -37,6 +37,9 @@ NAMES: tuple[str, ...] = ("و", "ف", "ب", "ل", "ك", "ال", "وال", "با�
 #: For the stemmer: Snowball strips ال/لل/و/ف/ب/ك alone but not a conjunction before the article
 #: (والكتاب), so these clusters lose their conjunction before stemming.
 CONJUNCTION_ARTICLE: tuple[str, ...] = ("وال", "فال", "ولل", "فلل", "وبال", "فبال", "وكال", "فكال")
+#: ل + ال ("for the"): for entity hygiene, a word so written inside a person's name starts the phrase
+#: of an institution named after him (مدينة الملك عبدالعزيز للعلوم), not a part of the name.
+FOR_THE: tuple[str, ...] = ("لل",)
 
 
 def drop_article(word: str, min_rest: int = 2) -> str:
