@@ -109,9 +109,10 @@ def _data(name: str) -> str:
 
 @lru_cache(maxsize=1)
 def dictionary() -> dict[tuple[str, ...], KBEntry]:
-    """Return normalized word tuples → entity, for countries, nationality forms, Saudi places and organisations."""
+    """Return normalized word tuples → entity, for countries, nationality forms, Saudi places, landmarks and organisations."""
     out: dict[tuple[str, ...], KBEntry] = {}
-    for line in (*_data("organizations.tsv").splitlines(), *_data("saudi_places.tsv").splitlines()):
+    for line in (*_data("organizations.tsv").splitlines(), *_data("saudi_places.tsv").splitlines(),
+                 *_data("landmarks.tsv").splitlines()):
         if not line.strip() or line.startswith("#"):
             continue
         ident, typ, name, aliases = line.split("\t")

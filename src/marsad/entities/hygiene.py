@@ -129,6 +129,17 @@ def _title_at(words: list[str], i: int, first: bool, place: bool) -> int:
     return 0
 
 
+@lru_cache(maxsize=1)
+def _royal_words() -> frozenset[str]:
+    """Return the keys of one-word royal titles (الملك، الأمير، السلطان)."""
+    return frozenset(k[0] for k, e in titles().items() if e.kind == "royal" and len(k) == 1)
+
+
+def _royal_led(words: list[str], lead: int) -> bool:
+    """Return whether a mention's leading titles hold a royal one (a first word may carry و)."""
+    return any(k in _royal_words() for w in words[:lead] for k in _bare(w))
+
+
 def leading_titles(words: list[str], place: bool = False) -> int:
     """Return how many leading words are titles (several may follow each other)."""
     i = 0
@@ -296,6 +307,22 @@ def _named_after(words: list[str], start: int, end: int) -> int | None:
     return None
 
 
+#: What is written before a quoted name that is told or writes (لـ«الشرق الأوسط»، واشنطن - «الرياض»):
+#: the preposition ل (with or without a tatweel) as a word, or a dateline's dash.
+_ADDRESSED = re.compile(r"(?:(?:^|\s)لـ?|\s[-–ـ]\s?)$")
+_OPEN_QUOTES, _CLOSE_QUOTES = "«\"“", "»\"”"
+
+
+def addressed(page_text: str, start: int, end: int) -> bool:
+    """Return whether a quoted name is the one told, or the byline (قال لـ«الشرق الأوسط»، جدة - «الرياض»).
+
+    A place so written is a newspaper, agency or channel named after it: on the shared days 859 of
+    the 2,059 mentions of the region الشرق الأوسط were the newspaper told, and 87 of الرياض."""
+    if start < 2 or page_text[start - 1] not in _OPEN_QUOTES or page_text[end : end + 1] not in _CLOSE_QUOTES:
+        return False
+    return bool(_ADDRESSED.search(page_text[max(0, start - 6) : start - 1]))
+
+
 def tidy(page_text: str, mention: Span) -> bool:
     """Strip titles, a glued و and trailing formulas from a mention in place; return False when nothing is left."""
     _drop_conjunction(mention)
@@ -305,6 +332,10 @@ def tidy(page_text: str, mention: Span) -> bool:
     if star:
         mention.type = "PER"  # بطولة الفنان X: a film's or a play's cast, not a championship
     lead = star or leading_titles(words, place=mention.type == "LOC")
+    if mention.type != "PER" and _royal_led(words, lead):
+        # مستشفى الملك فيصل، جامعة الملك سعود: a royal's name in the tagger's place or organisation
+        # span is an institution named after him; cut to the name it is neither (231 ORG فيصل).
+        return False
     tail = trailing_formula(words[lead:]) if lead < len(words) else 0
     after = trailing_title(words[lead : len(words) - tail]) if lead + tail < len(words) else 0
     tail += after
@@ -322,6 +353,8 @@ def tidy(page_text: str, mention: Span) -> bool:
         mention.start, mention.end = mention.start + a, mention.start + b
         mention.text = mention.text[a:b]
         mention.key = " ".join(phrase_key(mention.text))
+    if mention.type == "LOC" and addressed(page_text, mention.start, mention.end):
+        return False  # the newspaper named after the place, not the place (outlets are sources, not entities)
     if mention.title is None:
         mention.title = title_before(page_text, mention.start)
     if mention.type == "MISC" and (head := head_before(page_text, mention.start)):
