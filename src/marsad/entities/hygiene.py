@@ -313,14 +313,23 @@ _ADDRESSED = re.compile(r"(?:(?:^|\s)لـ?|\s[-–ـ]\s?)$")
 _OPEN_QUOTES, _CLOSE_QUOTES = "«\"“", "»\"”"
 
 
+@lru_cache(maxsize=1)
+def publications() -> dict[tuple[str, ...], Listed]:
+    """Return word keys → entry for newspapers named after a place (``data/publications.tsv``)."""
+    return {phrase_key(r.form): r for r in _rows("publications.tsv")}
+
+
+def quoted(page_text: str, start: int, end: int) -> bool:
+    """Return whether a name is written between quotation marks («الشرق الأوسط»)."""
+    return start >= 1 and page_text[start - 1] in _OPEN_QUOTES and page_text[end : end + 1] in _CLOSE_QUOTES
+
+
 def addressed(page_text: str, start: int, end: int) -> bool:
     """Return whether a quoted name is the one told, or the byline (قال لـ«الشرق الأوسط»، جدة - «الرياض»).
 
     A place so written is a newspaper, agency or channel named after it: on the shared days 859 of
     the 2,059 mentions of the region الشرق الأوسط were the newspaper told, and 87 of الرياض."""
-    if start < 2 or page_text[start - 1] not in _OPEN_QUOTES or page_text[end : end + 1] not in _CLOSE_QUOTES:
-        return False
-    return bool(_ADDRESSED.search(page_text[max(0, start - 6) : start - 1]))
+    return quoted(page_text, start, end) and bool(_ADDRESSED.search(page_text[max(0, start - 6) : start - 1]))
 
 
 def tidy(page_text: str, mention: Span) -> bool:
@@ -353,7 +362,8 @@ def tidy(page_text: str, mention: Span) -> bool:
         mention.start, mention.end = mention.start + a, mention.start + b
         mention.text = mention.text[a:b]
         mention.key = " ".join(phrase_key(mention.text))
-    if mention.type == "LOC" and addressed(page_text, mention.start, mention.end):
+    if (mention.type == "LOC" and addressed(page_text, mention.start, mention.end)) or (
+            phrase_key(mention.text) in publications() and quoted(page_text, mention.start, mention.end)):
         return False  # the newspaper named after the place, not the place (outlets are sources, not entities)
     if mention.title is None:
         mention.title = title_before(page_text, mention.start)
