@@ -303,6 +303,12 @@ def test_a_head_noun_before_a_misc_name_gives_its_type(text: str, name: str, typ
     assert tidy(text, m) and m.type == typ
 
 
+def _tagged(text: str, span: str, typ: str) -> Detected:
+    """Return the tagger's mention of ``span`` (its first occurrence in ``text``) typed ``typ``."""
+    start = text.index(span)
+    return Detected(span, start, start + len(span), typ, " ".join(fold_key_words(span)), "ner")
+
+
 @pytest.mark.parametrize(("text", "span", "want"), [
     # alweeam.com.sa/345139 (SaudiNewsNet 2015), verbatim: the tagger's PER span inside the institution's name.
     ("أصدرت مدينة الملك عبدالعزيز للعلوم والتقنية كتيبًا جديدًا", "عبدالعزيز للعلوم", None),
@@ -315,8 +321,7 @@ def test_a_head_noun_before_a_misc_name_gives_its_type(text: str, name: str, typ
 ])
 def test_a_person_name_ends_before_a_for_the_phrase(text: str, span: str, want: str | None) -> None:
     """No person's name holds a word written ل + ال: what follows names an institution or a role."""
-    start = text.index(span)
-    m = Detected(span, start, start + len(span), "PER", " ".join(fold_key_words(span)), "ner")
+    m = _tagged(text, span, "PER")
     kept = tidy(text, m)
     assert (m.text if kept else None) == want
     if kept:
@@ -337,9 +342,7 @@ def test_a_person_name_ends_before_a_for_the_phrase(text: str, span: str, want: 
 ])
 def test_a_newspaper_named_after_a_place_is_not_the_place(text: str, span: str, typ: str, kept: bool) -> None:
     """لـ«الشرق الأوسط» is the newspaper told something: not a mention of the region."""
-    start = text.index(span)
-    m = Detected(span, start, start + len(span), typ, " ".join(fold_key_words(span)), "ner")
-    assert tidy(text, m) is kept
+    assert tidy(text, _tagged(text, span, typ)) is kept
 
 
 @pytest.mark.parametrize(("text", "span", "typ", "kept"), [
@@ -353,9 +356,7 @@ def test_a_newspaper_named_after_a_place_is_not_the_place(text: str, span: str, 
 ])
 def test_a_royal_name_in_an_institution_span_is_neither(text: str, span: str, typ: str, kept: bool) -> None:
     """The tagger's ORG الملك فيصل (مستشفى الملك فيصل) is not an organisation called فيصل."""
-    start = text.index(span)
-    m = Detected(span, start, start + len(span), typ, " ".join(fold_key_words(span)), "ner")
-    assert tidy(text, m) is kept
+    assert tidy(text, _tagged(text, span, typ)) is kept
 
 
 def test_the_suez_canal_is_one_place_apart_from_the_city() -> None:
