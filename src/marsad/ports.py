@@ -274,6 +274,9 @@ class ReadModel(Protocol):
     def headline_entities(self, ids: Sequence[int]) -> dict[int, set[str]]:
         """Return the ids of the entities mentioned inside each given article's headline."""
 
+    def mention_forms(self, ids: Sequence[int]) -> dict[int, set[tuple[str, str]]]:
+        """Return the (entity id, spelling) pairs of each given article's mentions."""
+
     def entity_count(self, type: str | None = None) -> int:
         """Return how many entities have mentions."""
 

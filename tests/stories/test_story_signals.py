@@ -13,7 +13,7 @@ from marsad.pipeline import ingest_paths
 from marsad.settings import load_settings
 from marsad.store import Store, open_store
 from marsad.stories.cluster import load_members
-from marsad.stories.features import ENTITY_PREFIX, entity_overlap, split_terms
+from marsad.stories.features import ENTITY_PREFIX, entity_overlap, spelled_in, split_terms
 from marsad.stories.idf import Idf
 from marsad.stories.related import related_articles, shared_evidence
 
@@ -39,6 +39,32 @@ def test_entities_are_stored_with_the_story_terms(seeded: Store) -> None:
         stored = split_terms(terms.get(i, []))
         assert stored.entities == set(ents.get(i, [])), i
         assert stored.title_entities <= stored.entities, i
+
+
+def test_headline_entities_include_those_the_headline_spells(seeded: Store) -> None:
+    """An entity of the article whose spelling the headline writes is a headline entity, tagged there or not."""
+    ids = [r.id for r in seeded.articles()]
+    forms = seeded.mention_forms(ids)
+    ents = seeded.article_entities(ids)
+    terms = seeded.article_terms(ids)
+    titles = {r.id: r.title for r in seeded.articles()}
+    spelled = 0
+    for i in ids:
+        assert {e for e, _ in forms.get(i, ())} == set(ents.get(i, [])), i
+        named = spelled_in(titles[i], forms.get(i, ()))
+        spelled += bool(named)
+        assert named <= split_terms(terms.get(i, [])).title_entities, i
+    assert spelled > len(ids) // 4
+
+
+def test_a_name_written_in_the_headline_is_found_with_its_clitics() -> None:
+    """alriyadh, SaudiNewsNet 2015-07-22 (the gold congratulation cables), verbatim headline: the tagger
+    found السيسي in the body only."""
+    title = "خادم الحرمين يهنئ السيسي بذكرى اليوم الوطني لبلاده"
+    forms = [("sisi", "عبدالفتاح السيسي"), ("sisi", "السيسي"), ("egypt", "مصر"), ("day", "اليوم الوطني"), ("x", "لل")]
+    assert spelled_in(title, forms) == {"sisi", "day"}
+    assert spelled_in("تفجير سروج يهدد بإقفال «بوابة الجهاد»", [("s", "سروج"), ("d", "داعش")]) == {"s"}
+    assert spelled_in(None, forms) == set()
 
 
 def test_entity_overlap_is_higher_for_labelled_same_story_pairs(seeded: Store) -> None:

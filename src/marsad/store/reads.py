@@ -334,6 +334,15 @@ class SqlReadModel(SqlBase):
                 out.setdefault(int(r[0]), set()).add(str(r[1]))
         return out
 
+    def mention_forms(self, ids: Sequence[int]) -> dict[int, set[tuple[str, str]]]:
+        """Return the (entity id, spelling) pairs of each given article's mentions."""
+        out: dict[int, set[tuple[str, str]]] = {}
+        for chunk in chunks(sorted(set(ids))):
+            for r in self.tuples("SELECT DISTINCT article_id, entity_id, text FROM mentions WHERE article_id IN :ids",
+                                 ids=chunk):
+                out.setdefault(int(r[0]), set()).add((str(r[1]), str(r[2])))
+        return out
+
     def entity_count(self, type: str | None = None) -> int:
         """Return how many entities (of a type) have at least one mention."""
         where = " WHERE e.type = :t" if type else ""

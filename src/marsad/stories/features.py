@@ -110,6 +110,22 @@ def _terms(ws: Iterable[str]) -> set[str]:
     return out
 
 
+def spelled_in(title: str | None, forms: Iterable[tuple[str, str]]) -> set[str]:
+    """Return the ids of the entities whose spelling the headline writes as whole words (clitics allowed).
+
+    The tagger misses names in short headlines (خادم الحرمين يهنئ السيسي …) that it finds in the body;
+    the headline still names them, and the headline's entities are the template's filled slot."""
+    if not title:
+        return set()
+    written = f" {' '.join(strip_proclitics(w) for w in words(title[:LEAD_CHARS]))} "
+    out = set()
+    for eid, text in forms:
+        spelled = " ".join(strip_proclitics(w) for w in words(text))
+        if len(spelled.replace(" ", "")) >= MIN_TERM_LETTERS and f" {spelled} " in written:
+            out.add(eid)
+    return out
+
+
 def stored_terms(title: str | None, text: str, entities: Iterable[str], in_title: Iterable[str] = ()) -> list[str]:
     """Return the terms kept for an article: content terms, marked headline terms, marked entity ids
     and marked headline entity ids."""
