@@ -51,10 +51,13 @@ class PairScore:
 
 
 def split_headline(text: str) -> tuple[str | None, str]:
-    """Return (headline, body) of a text: its first line when that line is headline-sized."""
+    """Return (headline, body) of a text: its first line when that line is headline-sized.
+
+    A text that is one headline-sized line is a headline and its own body: two headlines compared
+    must not lose every headline signal (the story model weighs headline entities and terms)."""
     head, _, rest = text.strip().partition("\n")
-    if head.strip() and rest.strip() and len(head.split()) <= HEADLINE_MAX_WORDS:
-        return head.strip(), rest
+    if head.strip() and len(head.split()) <= HEADLINE_MAX_WORDS:
+        return head.strip(), rest if rest.strip() else head
     return None, text
 
 
