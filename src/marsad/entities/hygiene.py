@@ -81,16 +81,21 @@ def phrase_key(text: str) -> tuple[str, ...]:
     return tuple(k for k in (word_key(w) for w in text.split()) if k)
 
 
+def _phrases(name: str) -> dict[tuple[str, ...], Listed]:
+    """Return word keys → entry for the phrases of a hygiene list."""
+    return {phrase_key(r.form): r for r in _rows(name)}
+
+
 @lru_cache(maxsize=1)
 def stoplist() -> dict[tuple[str, ...], Listed]:
     """Return word keys → entry for phrases that are never an entity."""
-    return {phrase_key(r.form): r for r in _rows("stoplist.tsv")}
+    return _phrases("stoplist.tsv")
 
 
 @lru_cache(maxsize=1)
 def titles() -> dict[tuple[str, ...], Listed]:
     """Return word keys → entry for the titles that may precede a person's name."""
-    return {phrase_key(r.form): r for r in _rows("titles.tsv")}
+    return _phrases("titles.tsv")
 
 
 @lru_cache(maxsize=65536)  # asked for the first word of every mention: names repeat
@@ -310,13 +315,15 @@ def _named_after(words: list[str], start: int, end: int) -> int | None:
 #: What is written before a quoted name that is told or writes (لـ«الشرق الأوسط»، واشنطن - «الرياض»):
 #: the preposition ل (with or without a tatweel) as a word, or a dateline's dash.
 _ADDRESSED = re.compile(r"(?:(?:^|\s)لـ?|\s[-–ـ]\s?)$")
+#: Characters read before the opening quote for that: " لـ" or " - " with a space to spare.
+ADDRESSED_LOOKBACK_CHARS = 5
 _OPEN_QUOTES, _CLOSE_QUOTES = "«\"“", "»\"”"
 
 
 @lru_cache(maxsize=1)
 def publications() -> dict[tuple[str, ...], Listed]:
     """Return word keys → entry for newspapers named after a place (``data/publications.tsv``)."""
-    return {phrase_key(r.form): r for r in _rows("publications.tsv")}
+    return _phrases("publications.tsv")
 
 
 def quoted(page_text: str, start: int, end: int) -> bool:
@@ -329,7 +336,8 @@ def addressed(page_text: str, start: int, end: int) -> bool:
 
     A place so written is a newspaper, agency or channel named after it: on the shared days 859 of
     the 2,059 mentions of the region الشرق الأوسط were the newspaper told, and 87 of الرياض."""
-    return quoted(page_text, start, end) and bool(_ADDRESSED.search(page_text[max(0, start - 6) : start - 1]))
+    before = page_text[max(0, start - 1 - ADDRESSED_LOOKBACK_CHARS) : start - 1]
+    return quoted(page_text, start, end) and bool(_ADDRESSED.search(before))
 
 
 def tidy(page_text: str, mention: Span) -> bool:
