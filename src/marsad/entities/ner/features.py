@@ -116,7 +116,7 @@ def _token_feats(token: str, res: FeatureResources) -> dict[str, str]:
     return feats
 
 
-_CONTEXT_KEYS: dict[int, tuple[str, ...]] = {
+CONTEXT_KEYS: dict[int, tuple[str, ...]] = {
     1: (
         "w",
         "r",
@@ -182,7 +182,7 @@ class TokenFeatures(dict[str, str]):
 
     def ctx_strings(self, off: int) -> tuple[str, ...]:
         """The word's feature strings as the neighbour at offset ``off`` (``off:key=value``)."""
-        return tuple(f"{off}:{k}={self[k]}" for k in _CONTEXT_KEYS[abs(off)] if k in self)
+        return tuple(f"{off}:{k}={self[k]}" for k in CONTEXT_KEYS[abs(off)] if k in self)
 
     @property
     def own(self) -> tuple[str, ...]:

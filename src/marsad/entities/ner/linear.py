@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 import pycrfsuite
 
-from marsad.entities.ner.features import NEIGHBOUR_OFFSETS, TokenFeatures
+from marsad.entities.ner.features import CONTEXT_KEYS, NEIGHBOUR_OFFSETS, TokenFeatures
 
 #: crfsuite's CRF1d file header (crf1dmodel.c: magic, size, type, version, counts and chunk offsets).
 _HEADER = struct.Struct("<4sI4sIIIIIIIII")
@@ -85,21 +85,44 @@ class LinearCRF:
             col += len(labels)
         self._bias = self.weights[self.attrs["bias"]] if "bias" in self.attrs else np.zeros(width)
         self.key = next(_serial)  # which of a word's cached score blocks is this model's
+        self._slots = self._word_slots()
+
+    def _word_slots(self) -> dict[str, dict[str, tuple[int, ...]]]:
+        """For each word-feature key and value the model knows, the weight rows of its string as the
+        token itself and as the neighbour at -2, -1, 1, 2 (the zero row where the model lacks one).
+
+        A word's block is then the sum of its values' rows, found by two dict lookups per feature
+        instead of formatting and hashing ~150 strings per new word (most unknown to the model). The
+        strings are ``key=value`` and ``off:key=value``; keys hold no ``=``, so cutting a name at its
+        first ``=`` gives back exactly the key (with its offset) and the value."""
+        unknown = self._unknown
+        slot_of = {"": 0} | {f"{off}:": k for k, off in enumerate(NEIGHBOUR_OFFSETS, start=1)}
+        rows: dict[str, dict[str, list[int]]] = {}
+        for name, row in self.attrs.items():
+            head, eq, value = name.partition("=")
+            if not eq:
+                continue
+            off, colon, key = head.rpartition(":")
+            slot = slot_of.get(off + colon)
+            if slot is None or (slot and key not in CONTEXT_KEYS[abs(NEIGHBOUR_OFFSETS[slot - 1])]):
+                continue  # not a word's own or neighbour string (a position feature, a pair)
+            rows.setdefault(key, {}).setdefault(value, [unknown] * 5)[slot] = row
+        return {key: {v: tuple(r) for v, r in values.items()} for key, values in rows.items()}
 
     def word_scores(self, tf: TokenFeatures) -> np.ndarray:
         """The 5 × columns block of a word: its own strings' weights, then as neighbour at -2, -1, 1, 2."""
         if tf.scores is not None and tf.scores[0] == self.key:
             block: np.ndarray = tf.scores[1]
         else:
-            get = self.attrs.get
-            unknown = self._unknown
-            ids: list[int] = []
-            starts: list[int] = []
-            for group in (tf.own_strings(), *(tf.ctx_strings(off) for off in NEIGHBOUR_OFFSETS)):
-                starts.append(len(ids))
-                ids.append(unknown)  # a zero row, so that an empty group sums to zero
-                ids.extend([get(s, unknown) for s in group])
-            block = np.add.reduceat(self.weights[ids], starts, axis=0)
+            slots = self._slots
+            ids = [(self._unknown,) * 5]  # zero rows, so that a word with no known value sums to zero
+            for key, value in tf.items():
+                values = slots.get(key)
+                if values is not None:
+                    hit = values.get(value)
+                    if hit is not None:
+                        ids.append(hit)
+            block = self.weights[ids].sum(axis=0)
             tf.scores = (self.key, block)
         return block
 
