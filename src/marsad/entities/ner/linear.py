@@ -151,16 +151,19 @@ class LinearCRF:
     def add(self, scores: np.ndarray, extra: Sequence[Sequence[Sequence[str]]]) -> None:
         """Add the weights of each token's ``extra`` strings (sentences one after the other) in place."""
         get = self.attrs.get
-        rows: list[int] = []
-        at: list[int] = []
-        for t, strings in enumerate(s for sent in extra for s in sent):
-            for s in strings:
-                a = get(s)
-                if a is not None:
-                    rows.append(a)
-                    at.append(t)
-        if rows:
-            np.add.at(scores, np.asarray(at), self.weights[rows])
+        hits = [
+            (t, a)
+            for t, strings in enumerate(s for sent in extra for s in sent)
+            for a in map(get, strings)
+            if a is not None
+        ]
+        if hits:
+            # Tokens come in order, so each token's rows are one run: sum the runs (one reduceat)
+            # and add them once, instead of np.add.at row by row.
+            at = np.fromiter((t for t, _ in hits), dtype=np.intp, count=len(hits))
+            starts = np.flatnonzero(np.concatenate(([True], at[1:] != at[:-1])))
+            rows = self.weights[[a for _, a in hits]]
+            scores[at[starts]] += np.add.reduceat(rows, starts, axis=0)
 
     def viterbi(self, stage: int, scores: np.ndarray, lens: Sequence[int]) -> list[list[str]]:
         """Best label sequence of each sentence under ``stage``'s model, all sentences decoded together
