@@ -55,7 +55,8 @@ def load(db: Path) -> tuple[list[Article], list[Edge], dict[int, int]]:
     return arts, edges, stored
 
 
-def replay(arts: list[Article], edges: list[Edge], threshold: float, days: float, cap: float) -> dict[int, int]:
+def replay(arts: list[Article], edges: list[Edge], threshold: float, days: float, cap: float,
+           cannot_link: bool = rc.CANNOT_LINK) -> dict[int, int]:
     """Return a story label per article: batch by batch, average linkage over the window's recorded scores,
     as ``marsad.stories.cluster.recluster`` does."""
     adj: dict[int, list[tuple[int, float]]] = defaultdict(list)
@@ -74,7 +75,7 @@ def replay(arts: list[Article], edges: list[Edge], threshold: float, days: float
         begin = {i: (label[i] if d < horizon and i in label else -i) for i, d in window}
         scored = [(a, b, p) for a in ids for b, p in adj[a] if a < b and b in ids]
         groups: dict[int, list[int]] = defaultdict(list)
-        for node, g in rc.average_link(begin, scored, threshold, cap).items():
+        for node, g in rc.average_link(begin, scored, threshold, cap, cannot_link).items():
             groups[g].append(node)
         for g, sid in rc.story_ids(groups, label).items():
             if sid is None:
@@ -85,8 +86,9 @@ def replay(arts: list[Article], edges: list[Edge], threshold: float, days: float
     return label
 
 
-def pooled(work: Path, folds: list[int], settings: tuple[float, float, float] | None) -> dict[str, Any]:
-    """Return the report over ``folds`` of a replay with (negative cap, threshold, days), or of the stored stories."""
+def pooled(work: Path, folds: list[int], settings: tuple[float, ...] | None) -> dict[str, Any]:
+    """Return the report over ``folds`` of a replay with (negative cap, threshold, days[, cannot-link]), or of
+    the stored stories."""
     pairs: list[GoldPair] = []
     groups: list[GoldGroup] = []
     story: dict[str, Any] = {}
@@ -96,8 +98,8 @@ def pooled(work: Path, folds: list[int], settings: tuple[float, float, float] | 
         if settings is None:
             labels = stored
         else:
-            cap, threshold, recluster_days = settings
-            labels = replay(arts, edges, threshold, recluster_days, cap)
+            cap, threshold, recluster_days, *rest = settings
+            labels = replay(arts, edges, threshold, recluster_days, cap, bool(rest[0]) if rest else rc.CANNOT_LINK)
         url = {i: u for i, u, _ in arts}
         day = {u: d.date().isoformat() for _, u, d in arts}
         tag = f"{k}|"
@@ -117,11 +119,14 @@ def main() -> None:
     ap.add_argument("--cap", default=str(rc.NEGATIVE_LOGIT_CAP), help="negative logit caps to try, comma-separated")
     ap.add_argument("--threshold", default=str(rc.MERGE_LOGIT), help="merge thresholds (mean logit) to try")
     ap.add_argument("--days", default=str(rc.RECLUSTER_DAYS), help="re-clustering horizons in days to try")
+    ap.add_argument("--cannot-link", default=str(int(rc.CANNOT_LINK)),
+                    help="1: recorded apart pairs forbid a merge, 0: they count as weak pairs (comma-separated to try both)")
     args = ap.parse_args()
     folds = [int(x) for x in args.folds.split(",")]
-    grid = itertools.product(*([float(x) for x in v.split(",")] for v in (args.cap, args.threshold, args.days)))
+    grid = itertools.product(*([float(x) for x in v.split(",")] for v in (args.cap, args.threshold, args.days, args.cannot_link)))
     print(f"{'setting':34} {'pairs P':>8} {'R':>6} {'F1':>6}  {'B3 P':>6} {'R':>6} {'F1':>6}  stragglers  templates merged")
-    for name, settings in [("stored stories", None), *((f"cap {c} threshold {t} days {d}", (c, t, d)) for c, t, d in grid)]:
+    for name, settings in [("stored stories", None),
+                           *((f"cap {c} threshold {t} days {d} cl {int(k)}", (c, t, d, k)) for c, t, d, k in grid)]:
         rep = pooled(args.work, folds, settings)
         pw, b3 = rep["pairwise"], rep["bcubed"]
         print(f"{name:34} {pw['precision']:8.3f} {pw['recall']:6.3f} {pw['f1']:6.3f}  {b3['precision']:6.3f} "

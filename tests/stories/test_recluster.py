@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from itertools import combinations
 
-from marsad.stories.recluster import LOGIT_CAP, NEGATIVE_LOGIT_CAP, average_link, logit, story_ids
+from marsad.stories.recluster import APART, LOGIT_CAP, NEGATIVE_LOGIT_CAP, average_link, logit, story_ids
 
 
 def _groups(label: dict[int, int]) -> set[frozenset[int]]:
@@ -40,6 +40,19 @@ def test_unscored_pairs_are_no_evidence_and_anchors_absorb() -> None:
     assert label[3] != label[1]
 
 
+def test_two_issues_of_a_bulletin_never_merge_whatever_the_other_pairs() -> None:
+    # Day one's bulletin (1, 2 from two outlets) and day two's (3, 4): the two issues of one outlet
+    # (1 and 3) were recorded apart, every other cross pair scores high. As one weak pair in the
+    # mean, the apart pair is outvoted; as a cannot-link, it holds both groups apart.
+    edges = [(1, 2, 0.99), (3, 4, 0.99), (1, 3, APART), (1, 4, 0.95), (2, 3, 0.95), (2, 4, 0.95)]
+    start = {n: -n for n in (1, 2, 3, 4)}
+    assert _groups(average_link(start, edges, cannot_link=False)) == {frozenset((1, 2, 3, 4))}
+    assert _groups(average_link(start, edges)) == {frozenset((1, 2)), frozenset((3, 4))}
+    # The bond holds for the groups a merge makes: 4 may join day one's group or day two's, never both.
+    label = average_link({1: 100, 2: 100, 3: -3, 4: -4}, edges)
+    assert label[1] != label[3]
+
+
 def test_logit_is_bounded_and_total() -> None:
     assert logit(1.0) == LOGIT_CAP and logit(0.0) == -NEGATIVE_LOGIT_CAP and abs(logit(0.5)) < 1e-12
     assert logit(float("inf")) == LOGIT_CAP
@@ -55,26 +68,30 @@ def test_story_ids_keep_the_majority_id_once() -> None:
     assert ids[-5] is None  # 10 is taken: the split-off member needs a new story
 
 
-def test_next_issue_of_a_bulletin_but_not_a_follow_up_naming_a_rare_entity() -> None:
-    """The same headline a day later over another body is a recurring item's next issue, unless both
-    headlines name an entity that is rare in the window (the same transfer or wedding told twice)."""
+def test_next_issue_of_a_forecast_bulletin_but_not_a_next_day_print_edition() -> None:
+    """A forecast bulletin of an earlier day is another issue; the same headline of an event printed a
+    day later (the wire story in the next morning's paper, body rewritten) is not."""
     from datetime import UTC, datetime
 
     import numpy as np
 
     from marsad.stories.cluster import earlier_issue
-    from marsad.stories.features import StoryArticle, title_terms
+    from marsad.stories.features import StoryArticle, is_bulletin, title_terms
 
-    def art(i: int, day: int, title: str, ents: set[str]) -> StoryArticle:
+    def art(i: int, day: int, title: str) -> StoryArticle:
         return StoryArticle(i, datetime(2015, 7, day, 9, tzinfo=UTC), title, "x", np.zeros(4, np.float32), set(),
-                            title_terms(title), ents, None, ents)
+                            title_terms(title), set(), None, set())
 
-    weather = [art(1, 21, "الأرصاد: طقس شديد الحرارة على شرق ووسط المملكة", {"iso3166:SA"}),
-               art(2, 22, "الأرصاد: طقس شديد الحرارة على شرق ووسط المملكة", {"iso3166:SA"})]
-    transfer = [art(3, 23, "بايرن ميونيخ يتوصل لاتفاق لضم فيدال من يوفنتوس", {"org:bayern", "per:vidal"}),
-                art(4, 24, "بايرن ميونيخ يتوصل لاتفاق لضم فيدال من يوفنتوس", {"org:bayern", "per:vidal"})]
+    # Real headlines of SaudiNewsNet 2015-07-22/23 (aleqtisadiya, sabq) and 2015-07-25/26 (sabq, almadina).
+    weather = [art(1, 22, "طقس شديد الحرارة على شرق ووسط المملكة"),
+               art(2, 23, '"الأرصاد": طقس حار على شرق ووسط المملكة ومعتدل على المصائف')]
+    departure = [art(3, 25, "خادم الحرمين يغادر جدة إلى خارج المملكة في إجازة خاصة"),
+                 art(4, 26, "خادم الحرمين يغادر جدة متوجهًا إلى خارج المملكة في إجازة خاصة")]
     assert earlier_issue(weather[1], weather[0])
-    assert earlier_issue(transfer[1], transfer[0])  # no rarity known: the headline rule alone
-    assert not earlier_issue(transfer[1], transfer[0], frozenset({"per:vidal"}))
-    assert earlier_issue(weather[1], weather[0], frozenset({"per:vidal"}))  # a rare entity not in both headlines
     assert not earlier_issue(weather[0], weather[1])  # only an earlier day's issue
+    assert not earlier_issue(departure[1], departure[0])
+    assert not earlier_issue(art(5, 22, weather[1].title or ""), weather[0])  # the same day: not another issue
+    # The agency's name alone is no bulletin: news about it is an event like any other.
+    assert not is_bulletin("الأرصاد تغرم 30 منشأة صناعية مخالفة للبيئة")
+    assert is_bulletin("سماء غائمة جزئياً إلى غائمة على معظم مناطق المملكة")
+    assert is_bulletin("تدني الرؤية الأفقية بسبب الأتربة المثارة بشمال ووسط المملكة")

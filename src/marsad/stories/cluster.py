@@ -44,6 +44,7 @@ from marsad.stories.features import (
     TITLE_PREFIX,
     StoryArticle,
     Weighed,
+    is_bulletin,
     signature_jaccard,
     spelled_in,
     split_terms,
@@ -52,15 +53,16 @@ from marsad.stories.features import (
     weighed_features,
 )
 from marsad.stories.idf import DOCS_TERM, Idf
-from marsad.stories.recluster import RECLUSTER_DAYS, average_link, story_ids
+from marsad.stories.recluster import APART, RECLUSTER_DAYS, average_link, story_ids
 from marsad.stories.score import PairModel, load_model
 from marsad.text.similarity import EMBEDDING_DIM, EMBEDDING_MODEL, embed
 
 log = logging.getLogger(__name__)
 
 #: Bump when the story features or assignment rule change (6: headline entities include the
-#: article's entities whose spelling the headline writes, and the pair model refitted on them).
-STORY_VERSION = 6
+#: article's entities whose spelling the headline writes, and the pair model refitted on them; 7: the
+#: next-issue rule is for forecast bulletins only, and it is a cannot-link in the re-clustering pass).
+STORY_VERSION = 7
 #: Days back (and forward, for late arrivals) a new article looks for its story. Of the judged
 #: same-story pairs of the dev days, 97% are at most 2 days apart (print editions run the wire
 #: story next morning); a story that goes on longer is followed member to member.
@@ -79,11 +81,6 @@ RARE_ENTITY_SHARE = 0.02
 #: dev days 0.45 gave pairwise P 0.86 R 0.90, 0.5 P 0.90 R 0.88, 0.6 P 0.91 R 0.87, 0.7 P 0.91 R
 #: 0.84: 0.5 is where precision stops rising faster than recall falls.
 JOIN_THRESHOLD = 0.5
-#: Share of headline terms two issues of a recurring item have in common (طقس شديد الحرارة على شرق
-#: ووسط المملكة with or without a leading "الأرصاد:" is 6 of 7), and the fewest terms a headline
-#: needs for the rule (two-word headlines such as وزارة التعليم repeat across unrelated items).
-BULLETIN_SAME_HEADLINE = 0.8
-BULLETIN_MIN_TERMS = 3
 #: Meta key recording the embedding model of stored embeddings.
 EMBEDDING_META = "embedding_model"
 
@@ -338,13 +335,11 @@ def _assign(store: Store, window: Window, idf: Idf, model: PairModel, art: Story
     lo, hi = days_before(art.date, WINDOW_DAYS), art.date + timedelta(days=WINDOW_DAYS)
     cands = [c for c in window.candidates(art, dups) if lo <= window.arts[c].date <= hi]
     scores = _score(window, idf, model, art, cands)
-    # An identical headline on another calendar day over a body that is not a copy is the next issue
-    # of a recurring item (a weather bulletin, a daily brief): its earlier issues' stories are closed,
-    # and the pair is recorded as apart for the re-clustering pass.
-    rare = window.rare_entities(art.title_entities)
-    issues = {c for c in cands if earlier_issue(art, window.arts[c], rare)}
+    # A forecast bulletin of an earlier calendar day is another issue of a recurring item: its story is
+    # closed, and the pair is recorded as apart (a cannot-link for the re-clustering pass).
+    issues = {c for c in cands if earlier_issue(art, window.arts[c])}
     closed = {window.story[c] for c in issues}
-    store.add_story_edges([(art.id, c, 0.0 if c in issues else p) for c, p in scores.items()])
+    store.add_story_edges([(art.id, c, APART if c in issues else p) for c, p in scores.items()])
     per_story: dict[int, list[float]] = defaultdict(list)
     best_member: dict[int, tuple[float, int]] = {}
     for cid, p in scores.items():
@@ -373,17 +368,14 @@ def _assign(store: Store, window: Window, idf: Idf, model: PairModel, art: Story
     report.touched.add(sid)
 
 
-def earlier_issue(art: StoryArticle, other: StoryArticle, rare: frozenset[str] = frozenset()) -> bool:
-    """Return True when ``other`` is an earlier issue of a recurring item that ``art`` continues: (nearly)
-    the same headline words on an earlier calendar day over a body that is not an edited copy, and
-    no ``rare`` entity named in both headlines (a recurring bulletin names no rare person or body;
-    a transfer or a wedding reported by two outlets on consecutive days does)."""
-    a, b = art.title_terms, other.title_terms
+def earlier_issue(art: StoryArticle, other: StoryArticle) -> bool:
+    """Return True when ``other`` is an earlier day's issue of the recurring item ``art`` continues: both
+    headlines are a forecast bulletin's (``features.is_bulletin``), ``other`` is of an earlier calendar
+    day, and its body is not an edited copy of ``art``'s (a reprint is a duplicate, not a new issue)."""
     return (
-        not (rare & other.title_entities)
-        and len(a) >= BULLETIN_MIN_TERMS
-        and len(a & b) >= BULLETIN_SAME_HEADLINE * len(a | b)
-        and other.date.date() < art.date.date()
+        other.date.date() < art.date.date()
+        and is_bulletin(art.title)
+        and is_bulletin(other.title)
         and signature_jaccard(art.signature, other.signature) < SAME_TEXT_JACCARD
     )
 

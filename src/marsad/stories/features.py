@@ -15,6 +15,8 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
+from importlib import resources
 
 import numpy as np
 
@@ -108,6 +110,21 @@ def _terms(ws: Iterable[str]) -> set[str]:
         if len(t) >= MIN_TERM_LETTERS or t.isdigit():
             out.add(t)
     return out
+
+
+@lru_cache(maxsize=1)
+def bulletin_cues() -> tuple[tuple[str, ...], ...]:
+    """The headline phrases of a weather forecast bulletin (``data/bulletins.tsv``), as story terms."""
+    raw = resources.files("marsad.stories").joinpath("data/bulletins.tsv").read_text(encoding="utf-8")
+    phrases = (line.split("\t", 1)[0] for line in raw.splitlines() if line.strip() and not line.startswith("#"))
+    return tuple(cue for cue in (tuple(strip_proclitics(w) for w in words(p)) for p in phrases) if cue)
+
+
+@lru_cache(maxsize=4096)  # asked for both sides of every candidate pair: headlines repeat in a window
+def is_bulletin(title: str | None) -> bool:
+    """Return True when a headline writes a forecast bulletin's phrase (whole words, in order)."""
+    ws = tuple(strip_proclitics(w) for w in words((title or "")[:LEAD_CHARS]))
+    return any(ws[i : i + len(cue)] == cue for cue in bulletin_cues() for i in range(len(ws) - len(cue) + 1))
 
 
 def spelled_in(title: str | None, forms: Iterable[tuple[str, str]]) -> set[str]:
