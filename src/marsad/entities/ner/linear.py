@@ -115,7 +115,7 @@ class LinearCRF:
             block: np.ndarray = tf.scores[1]
         else:
             slots = self._slots
-            ids = [(self._unknown,) * 5]  # zero rows, so that a word with no known value sums to zero
+            ids: list[tuple[int, ...]] = [(self._unknown,) * 5]  # zero rows, so that a word with no known value sums to zero
             for key, value in tf.items():
                 values = slots.get(key)
                 if values is not None:
