@@ -72,12 +72,13 @@ def replay(arts: list[Article], edges: list[Edge], threshold: float, days: float
         seen.extend(batch)
         window = [(i, d) for i, _, d in seen if d >= lo]
         ids = {i for i, _ in window}
-        begin = {i: (label[i] if d < horizon and i in label else -i) for i, d in window}
+        anchors = {i for i, d in window if d < horizon and i in label}
+        begin = {i: (label[i] if i in anchors else -i) for i, d in window}
         scored = [(a, b, p) for a in ids for b, p in adj[a] if a < b and b in ids]
         groups: dict[int, list[int]] = defaultdict(list)
         for node, g in rc.average_link(begin, scored, threshold, cap, cannot_link).items():
             groups[g].append(node)
-        for g, sid in rc.story_ids(groups, label).items():
+        for g, sid in rc.story_ids(groups, label, anchors).items():
             if sid is None:
                 fresh += 1
                 sid = fresh

@@ -68,6 +68,16 @@ def test_story_ids_keep_the_majority_id_once() -> None:
     assert ids[-5] is None  # 10 is taken: the split-off member needs a new story
 
 
+def test_an_older_member_keeps_its_story_when_a_recent_one_splits_off() -> None:
+    # Story 10 holds an older article (8683, an anchor of the window) and a recent one (10465) that
+    # re-clustering puts apart: groups of one each. The recent one's label sorts first, and by size
+    # alone it took story 10 and sent the anchor to a new story; the anchor must keep it.
+    current = {8683: 10, 10465: 10}
+    groups = {-10465: [10465], 10: [8683]}
+    assert story_ids(groups, current) == {-10465: 10, 10: None}  # without anchors: by size, then label
+    assert story_ids(groups, current, anchors={8683}) == {10: 10, -10465: None}
+
+
 def test_next_issue_of_a_forecast_bulletin_but_not_a_next_day_print_edition() -> None:
     """A forecast bulletin of an earlier day is another issue; the same headline of an event printed a
     day later (the wire story in the next morning's paper, body rewritten) is not."""

@@ -61,8 +61,9 @@ log = logging.getLogger(__name__)
 
 #: Bump when the story features or assignment rule change (6: headline entities include the
 #: article's entities whose spelling the headline writes, and the pair model refitted on them; 7: the
-#: next-issue rule is for forecast bulletins only, and it is a cannot-link in the re-clustering pass).
-STORY_VERSION = 7
+#: next-issue rule is for forecast bulletins only, and it is a cannot-link in the re-clustering pass;
+#: 8: re-clustering leaves older members their story id when a recent member splits off).
+STORY_VERSION = 8
 #: Days back (and forward, for late arrivals) a new article looks for its story. Of the judged
 #: same-story pairs of the dev days, 97% are at most 2 days apart (print editions run the wire
 #: story next morning); a story that goes on longer is followed member to member.
@@ -384,7 +385,8 @@ def recluster(store: Store, window: Window, batch_start: datetime, report: Story
     """Re-decide the stories of the window's recent articles by average linkage (``marsad.stories.recluster``)."""
     horizon = days_before(batch_start, RECLUSTER_DAYS)
     # Older members start grouped by their story (an anchor that can absorb, not split); recent ones alone.
-    start = {a: (window.story[a] if window.arts[a].date < horizon else -a) for a in window.ids}
+    anchors = {a for a in window.ids if window.arts[a].date < horizon}
+    start = {a: (window.story[a] if a in anchors else -a) for a in window.ids}
     edges = store.story_edges(window.ids)
     label = average_link(start, edges)
     groups: dict[int, list[int]] = defaultdict(list)
@@ -396,7 +398,7 @@ def recluster(store: Store, window: Window, batch_start: datetime, report: Story
             best[a] = max(best.get(a, 0.0), p)
             best[b] = max(best.get(b, 0.0), p)
     before = set(window.story.values())
-    for g, sid in story_ids(groups, window.story).items():
+    for g, sid in story_ids(groups, window.story, anchors).items():
         if sid is None:
             sid = store.new_story()
             report.new_stories += 1

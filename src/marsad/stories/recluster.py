@@ -21,7 +21,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 #: Mean logit of the scored pairs between two groups above which they are one story (0.5 is a mean
 #: same-story probability of 0.62). Chosen on the dev folds (2015-07-21..27) among 0, 0.3, 0.5 and
@@ -107,13 +107,27 @@ def average_link(start: dict[int, int], edges: Iterable[tuple[int, int, float]],
     return {node: label for label, nodes in members.items() for node in nodes}
 
 
-def story_ids(groups: dict[int, list[int]], current: dict[int, int]) -> dict[int, int | None]:
-    """Return the story id each group keeps: the one most of its members are in, biggest group first,
-    each id used once (None: the group needs a new story)."""
+def story_ids(groups: dict[int, list[int]], current: dict[int, int],
+              anchors: Collection[int] = frozenset()) -> dict[int, int | None]:
+    """Return the story id each group keeps, each id used once (None: the group needs a new story).
+
+    A group holding ``anchors`` (older members, which can absorb but not split) keeps their story:
+    groups with more anchors choose first, and by their anchors' stories only. Without that rule a
+    recent article that split off chose first whenever its group was as large: the article of
+    2015-07-25 that had joined an older wedding story lost the story to a later article that did not
+    hold with it, and moved to a new story alone. Other groups take the id most of their members are
+    in, biggest group first.
+    """
     taken: set[int] = set()
     out: dict[int, int | None] = {}
-    for label, nodes in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0])):
-        votes = Counter(current[n] for n in nodes if n in current)
+
+    def order(item: tuple[int, list[int]]) -> tuple[int, int, int]:
+        label, nodes = item
+        return -sum(n in anchors for n in nodes), -len(nodes), label
+
+    for label, nodes in sorted(groups.items(), key=order):
+        voters = [n for n in nodes if n in anchors] or nodes
+        votes = Counter(current[n] for n in voters if n in current)
         sid = next((s for s, _ in votes.most_common() if s not in taken), None)
         if sid is not None:
             taken.add(sid)
