@@ -41,12 +41,14 @@ NEGATIVE_LOGIT_CAP = 3.0
 #: split the king's departure on holiday (a gold event) in the gold-group store of the tests.
 RECLUSTER_DAYS = 1.0
 #: The score recorded for a pair that is two issues of a recurring item (``cluster.earlier_issue``:
-#: the same headline words on another day over a body that is not a copy). No model score is
-#: exactly 0 (a logistic output), so the value marks the pair.
+#: forecast bulletins of different days, the body not a copy). No model score is exactly 0 (a
+#: logistic output), so the value marks the pair. A store clustered before story version 7 holds
+#: such pairs from the older, wider rule: they bind only while their articles are in the window.
 APART = 0.0
 #: Whether a recorded ``APART`` pair forbids its two groups from ever merging (a cannot-link), rather
 #: than counting as one weak pair in the mean. As a weak pair it was outvoted: the weather bulletins
-#: of 22 and 23 July merged on their cross-outlet pairs (gold-group store).
+#: of 22 and 23 July merged on their cross-outlet pairs (gold-group store). On the dev folds (replay
+#: of one run's recorded scores) pairwise precision 0.957 without, 0.963 with, recall equal.
 CANNOT_LINK = True
 
 
