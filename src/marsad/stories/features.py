@@ -112,19 +112,25 @@ def _terms(ws: Iterable[str]) -> set[str]:
     return out
 
 
+def _written(text: str) -> str:
+    """Return a text's words, proclitics stripped, space-separated with a space on each side: a phrase
+    written in it as whole words is then `` {phrase} `` in the result."""
+    return f" {' '.join(strip_proclitics(w) for w in words(text))} "
+
+
 @lru_cache(maxsize=1)
-def bulletin_cues() -> tuple[tuple[str, ...], ...]:
-    """The headline phrases of a weather forecast bulletin (``data/bulletins.tsv``), as story terms."""
+def bulletin_cues() -> tuple[str, ...]:
+    """The headline phrases of a weather forecast bulletin (``data/bulletins.tsv``), as ``_written`` forms."""
     raw = resources.files("marsad.stories").joinpath("data/bulletins.tsv").read_text(encoding="utf-8")
     phrases = (line.split("\t", 1)[0] for line in raw.splitlines() if line.strip() and not line.startswith("#"))
-    return tuple(cue for cue in (tuple(strip_proclitics(w) for w in words(p)) for p in phrases) if cue)
+    return tuple(cue for cue in map(_written, phrases) if cue.strip())
 
 
 @lru_cache(maxsize=4096)  # asked for both sides of every candidate pair: headlines repeat in a window
 def is_bulletin(title: str | None) -> bool:
     """Return True when a headline writes a forecast bulletin's phrase (whole words, in order)."""
-    ws = tuple(strip_proclitics(w) for w in words((title or "")[:LEAD_CHARS]))
-    return any(ws[i : i + len(cue)] == cue for cue in bulletin_cues() for i in range(len(ws) - len(cue) + 1))
+    written = _written((title or "")[:LEAD_CHARS])
+    return any(cue in written for cue in bulletin_cues())
 
 
 def spelled_in(title: str | None, forms: Iterable[tuple[str, str]]) -> set[str]:
@@ -134,11 +140,11 @@ def spelled_in(title: str | None, forms: Iterable[tuple[str, str]]) -> set[str]:
     the headline still names them, and the headline's entities are the template's filled slot."""
     if not title:
         return set()
-    written = f" {' '.join(strip_proclitics(w) for w in words(title[:LEAD_CHARS]))} "
+    written = _written(title[:LEAD_CHARS])
     out = set()
     for eid, text in forms:
-        spelled = " ".join(strip_proclitics(w) for w in words(text))
-        if len(spelled.replace(" ", "")) >= MIN_TERM_LETTERS and f" {spelled} " in written:
+        spelled = _written(text)
+        if len(spelled.replace(" ", "")) >= MIN_TERM_LETTERS and spelled in written:
             out.add(eid)
     return out
 
