@@ -26,6 +26,8 @@ _HEADER = struct.Struct("<4sI4sIIIIIIIII")
 #: One feature record: type (0 state, 1 transition), source, destination, weight.
 _FEATURE = np.dtype([("type", "<u4"), ("src", "<u4"), ("dst", "<u4"), ("weight", "<f8")])
 _serial = itertools.count()
+#: Rows of a word's score block: the word itself, then as the neighbour at each of NEIGHBOUR_OFFSETS.
+BLOCK_ROWS = 1 + len(NEIGHBOUR_OFFSETS)
 
 
 def read_weights(model: bytes, tagger: pycrfsuite.Tagger) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
@@ -106,16 +108,17 @@ class LinearCRF:
             slot = slot_of.get(off + colon)
             if slot is None or (slot and key not in CONTEXT_KEYS[abs(NEIGHBOUR_OFFSETS[slot - 1])]):
                 continue  # not a word's own or neighbour string (a position feature, a pair)
-            rows.setdefault(key, {}).setdefault(value, [unknown] * 5)[slot] = row
+            rows.setdefault(key, {}).setdefault(value, [unknown] * BLOCK_ROWS)[slot] = row
         return {key: {v: tuple(r) for v, r in values.items()} for key, values in rows.items()}
 
     def word_scores(self, tf: TokenFeatures) -> np.ndarray:
-        """The 5 × columns block of a word: its own strings' weights, then as neighbour at -2, -1, 1, 2."""
+        """The ``BLOCK_ROWS`` × columns block of a word: its own strings' weights, then as neighbour at -2, -1, 1, 2."""
         if tf.scores is not None and tf.scores[0] == self.key:
             block: np.ndarray = tf.scores[1]
         else:
             slots = self._slots
-            ids: list[tuple[int, ...]] = [(self._unknown,) * 5]  # zero rows, so that a word with no known value sums to zero
+            # zero rows, so that a word with no known value sums to zero
+            ids: list[tuple[int, ...]] = [(self._unknown,) * BLOCK_ROWS]
             for key, value in tf.items():
                 values = slots.get(key)
                 if values is not None:
