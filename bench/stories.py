@@ -119,8 +119,11 @@ def _tag(fold: int, pairs: list[GoldPair], groups: list[GoldGroup], story: dict[
             {t + u: f"{t}{s}" for u, s in story.items()})
 
 
-def cross_validate(work: Path) -> None:
-    """Refit the pair model without each fold's days, cluster the fold's split with it, pool the figures."""
+def cross_validate(work: Path, only: set[int] | None = None, previous: bool = True) -> None:
+    """Refit the pair model without each fold's days, cluster the fold's split with it, pool the figures.
+
+    ``only`` runs some folds (1-based; the dev folds alone while a change is tried); ``previous``
+    False skips the pinned v2 algorithm."""
     days = first_days()
     x_all, kept = judged_matrix(work, ("dev", "heldout"))
     grades = np.asarray([p.grade for p in kept])
@@ -129,6 +132,8 @@ def cross_validate(work: Path) -> None:
     runs: dict[tuple[str, str], dict[str, int]] = {}
     print(f"cross-validation over {len(CV_FOLDS)} folds of whole days; {len(kept)} judged pairs")
     for k, fold in enumerate(CV_FOLDS):
+        if only and k + 1 not in only:
+            continue
         split = next(s for s, ds in SPLITS.items() if fold[0] in ds)
         base = base_store(split, work)
         day_of = _days_by_url(base)
@@ -145,6 +150,8 @@ def cross_validate(work: Path) -> None:
             CV_TODAY: (f"{split}-fold{k + 1}", lambda st, b, m=model: cluster_articles(st, b, m)),
         }
         for name, (key, fn) in algos.items():
+            if not previous and name == "previous (v2)":
+                continue
             if (name, key) not in runs:
                 store, _ = run(base, work, f"cv-{name}-{key}", fn)
                 runs[(name, key)] = assignment(store)
@@ -192,6 +199,8 @@ def main() -> None:
     ap.add_argument("--corpus", default=str(CORPUS))
     ap.add_argument("--curve", action="store_true", help="Also print the cost curve over all 12 days.")
     ap.add_argument("--cv", action="store_true", help="Cross-validate over folds of whole days instead of one split.")
+    ap.add_argument("--folds", default="", help="With --cv: only these folds, comma-separated (1,2 are the dev days).")
+    ap.add_argument("--no-previous", action="store_true", help="With --cv: skip the pinned previous algorithm.")
     ap.add_argument("--curve-only", action="store_true", help="Only print the cost curve (no quality figures).")
     args = ap.parse_args()
     work = Path(args.work)
@@ -200,7 +209,7 @@ def main() -> None:
         curve(work, Path(args.corpus))
         return
     if args.cv:
-        cross_validate(work)
+        cross_validate(work, {int(f) for f in args.folds.split(",") if f}, not args.no_previous)
     else:
         compare(args.split, work)
     if args.curve:

@@ -21,6 +21,7 @@ from typing import Any
 
 from marsad.entities.complete import complete_spans
 from marsad.entities.gazetteer import TYPE_MAP, gazetteer_types, given_name_keys, person_keys
+from marsad.entities.holders import holder_mentions
 from marsad.entities.hygiene import head_type, tidy
 from marsad.entities.ner.resources import load_resources, normalize_token
 from marsad.models import Article, Field, Mention
@@ -484,11 +485,14 @@ def annotate(page_text: str, articles: Sequence[Article]) -> list[Entity]:
     per_article = complete_spans(page_text, [detect_mentions(page_text, a) for a in articles])
     entities = link([m for ms in per_article for m in ms])
     by_id = {e.id: e for e in entities}
-    for article, found in zip(articles, per_article, strict=True):
+    spans = [[(f.span.start, f.span.end) for f in _fields(a) if f.span] for a in articles]
+    held = holder_mentions(page_text, list(zip(spans, per_article, strict=True)), by_id)
+    for article, found, more in zip(articles, per_article, held, strict=True):
         kept = sorted((m for m in found if m.entity_id in by_id), key=lambda m: m.start)
         article.entities = [
             Mention(m.text, m.start, m.end, m.type, m.entity_id or "", by_id[m.entity_id].name if m.entity_id else m.text,
                     m.title)
             for m in kept
         ]
+        article.entities = sorted(article.entities + more, key=lambda m: m.start)
     return entities

@@ -98,6 +98,12 @@ def titles() -> dict[tuple[str, ...], Listed]:
     return _phrases("titles.tsv")
 
 
+@lru_cache(maxsize=1)
+def holders() -> dict[tuple[str, ...], Listed]:
+    """Return word keys → entry (its kind is the office) for titles that, alone, name one person."""
+    return _phrases("holders.tsv")
+
+
 @lru_cache(maxsize=65536)  # asked for the first word of every mention: names repeat
 def _bare(word: str) -> tuple[str, ...]:
     """Return the word's key and its readings without a conjunction, a preposition or the لل of

@@ -170,7 +170,8 @@ def link_mentions(dictionary: EntityDictionary, mentions: list[Mention]) -> None
         if stored is None:
             stored = local_id
             new[stored] = (typ, name)
-        forms = {name, *(m.text for m in group)}
+        # A holder title written alone (its text is its title) names him here, not by its words elsewhere.
+        forms = {name, *(m.text for m in group if m.text != m.title)}
         aliases.update((key, typ, kind, stored) for form in forms for key, kind in alias_keys(form, typ))
         mapping[local_id] = stored
     dictionary.add_entities(new)
