@@ -23,6 +23,13 @@ from marsad.text.tokens import TOKEN
 
 #: Longest holder title, in words (ولي ولي العهد السعودي).
 MAX_HOLDER_WORDS = 4
+#: The entity id of a holder title that names no one on its page; store linking resolves it to the
+#: one person the store knows in that office, or drops it.
+OFFICE_PREFIX = "office:"
+#: Words that mark a past holder (خادم الحرمين الشريفين الملك الراحل فهد): his page names him by the
+#: office, but the store must not learn him as its holder today.
+PAST = frozenset(word_key(w) for w in ("الراحل", "السابق", "الأسبق", "المؤسس"))
+_COMMAS = frozenset("،,")
 
 
 class Named(Protocol):
@@ -105,8 +112,9 @@ def scan(page_text: str, spans: Iterable[tuple[int, int]], taken: Sequence[Named
             named = _overlapping(taken, start, end, "PER")  # not the nisba of العاهل السعودي
             if named is None and after < len(toks):
                 named = _overlapping(taken, toks[after][1], toks[after][2])
-            if named is None and i and not strip:
-                named = _overlapping(taken, toks[i - 1][1], toks[i - 1][2])
+            before = i - 2 if i > 1 and words[i - 1] in _COMMAS else i - 1  # محمد بن سلمان، ولي ولي العهد
+            if named is None and before >= 0 and not strip:
+                named = _overlapping(taken, toks[before][1], toks[before][2])
             out.append((start, end, office, named))
             i += n
     return out
@@ -114,8 +122,9 @@ def scan(page_text: str, spans: Iterable[tuple[int, int]], taken: Sequence[Named
 
 def holder_mentions(page_text: str, articles: Sequence[tuple[list[tuple[int, int]], Sequence[Named]]],
                     entities: Mapping[str, Titled]) -> list[list[Mention]]:
-    """Return, for each article (its field spans and its linked mentions), a mention of the holder
-    for each holder title written alone, when one person of the page holds that office."""
+    """Return, for each article (its field spans and its linked mentions), a mention for each holder
+    title written alone: of the one person of the page who holds that office, or, when the page
+    names none, of the office itself (``OFFICE_PREFIX``) for store linking to resolve."""
     found = [scan(page_text, spans, taken) for spans, taken in articles]
     held: dict[str, set[str]] = {}
     for (_, taken), titles in zip(articles, found, strict=True):
@@ -128,9 +137,16 @@ def holder_mentions(page_text: str, articles: Sequence[tuple[list[tuple[int, int
     for titles in found:
         out.append([])
         for start, end, office, named in titles:
-            ids = held.get(office, ())
+            ids = held.get(office, set())
+            text = page_text[start:end]
             if named is None and len(ids) == 1:
                 eid = next(iter(ids))
-                text = page_text[start:end]
                 out[-1].append(Mention(text, start, end, "PER", eid, entities[eid].name, text))
+            elif named is None and not ids:
+                out[-1].append(Mention(text, start, end, "PER", OFFICE_PREFIX + office, text, text))
     return out
+
+
+def is_past(title: str | None) -> bool:
+    """Return whether a mention's titles mark a past holder (الملك الراحل، الرئيس السابق)."""
+    return any(word_key(w) in PAST for w in (title or "").split())
