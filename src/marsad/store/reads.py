@@ -48,6 +48,12 @@ ENTITY_ORDERS = {"mentions": "mentions DESC, e.name{C}, e.id{C}", "articles": "a
                  "name": "e.name{C}, e.id{C}"}
 
 
+#: Mentions by name, not a holder title written alone (its text is its title): in protocol news
+#: (cables, receptions) خادم الحرمين is the template's constant; the headline's filled slot is whom
+#: he congratulates. Counted as a headline entity it merged the King's cables to different countries
+#: (dev folds: pairwise P 0.976 -> 0.970).
+NAMED = " AND (m.title IS NULL OR m.text <> m.title)"
+
 class SqlReadModel(SqlBase):
     """Every read the surfaces need."""
 
@@ -317,7 +323,7 @@ class SqlReadModel(SqlBase):
         return out
 
     def headline_entities(self, ids: Sequence[int]) -> dict[int, set[str]]:
-        """Return the ids of the entities mentioned inside each given article's headline."""
+        """Return the ids of the entities named inside each given article's headline (not by a holder title alone)."""
         # The headline's span lives in the article's JSON; reading it in SQL spares parsing the whole
         # JSON (every mention of a 10 MB page) in Python for two numbers.
         if self.dialect == "sqlite":
@@ -329,16 +335,16 @@ class SqlReadModel(SqlBase):
         for chunk in chunks(sorted(set(ids))):
             for r in self.tuples(
                 f'SELECT m.article_id, m.entity_id FROM mentions m JOIN articles a ON a.id = m.article_id'
-                f' WHERE m.article_id IN :ids AND m.start >= {lo} AND m."end" <= {hi}', ids=chunk,
+                f' WHERE m.article_id IN :ids AND m.start >= {lo} AND m."end" <= {hi}{NAMED}', ids=chunk,
             ):
                 out.setdefault(int(r[0]), set()).add(str(r[1]))
         return out
 
     def mention_forms(self, ids: Sequence[int]) -> dict[int, set[tuple[str, str]]]:
-        """Return the (entity id, spelling) pairs of each given article's mentions."""
+        """Return the (entity id, spelling) pairs of each given article's mentions by name."""
         out: dict[int, set[tuple[str, str]]] = {}
         for chunk in chunks(sorted(set(ids))):
-            for r in self.tuples("SELECT DISTINCT article_id, entity_id, text FROM mentions WHERE article_id IN :ids",
+            for r in self.tuples(f"SELECT DISTINCT article_id, entity_id, text FROM mentions m WHERE article_id IN :ids{NAMED}",
                                  ids=chunk):
                 out.setdefault(int(r[0]), set()).add((str(r[1]), str(r[2])))
         return out
