@@ -50,7 +50,9 @@ def test_headline_entities_include_those_the_headline_spells(seeded: Store) -> N
     titles = {r.id: r.title for r in seeded.articles()}
     spelled = 0
     for i in ids:
-        assert {e for e, _ in forms.get(i, ())} == set(ents.get(i, [])), i
+        # Spellings by name: an entity named on the article only by a holder title alone
+        # (خادم الحرمين) is one of its entities but has no spelling of its own there.
+        assert {e for e, _ in forms.get(i, ())} <= set(ents.get(i, [])), i
         named = spelled_in(titles[i], forms.get(i, ()))
         spelled += bool(named)
         assert named <= split_terms(terms.get(i, [])).title_entities, i

@@ -63,8 +63,9 @@ log = logging.getLogger(__name__)
 #: article's entities whose spelling the headline writes, and the pair model refitted on them; 7: the
 #: next-issue rule is for forecast bulletins only, and it is a cannot-link in the re-clustering pass;
 #: 8: re-clustering leaves older members their story id when a recent member splits off; 9: the
-#: members of the window's stories of the day before the window take part in re-clustering).
-STORY_VERSION = 9
+#: members of the window's stories of the day before the window take part in re-clustering; 10: the
+#: pair model refitted on entities where a holder title alone names its holder, not a headline entity).
+STORY_VERSION = 10
 #: Days back (and forward, for late arrivals) a new article looks for its story. Of the judged
 #: same-story pairs of the dev days, 97% are at most 2 days apart (print editions run the wire
 #: story next morning); a story that goes on longer is followed member to member.
