@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Protocol
 
-from marsad.entities.hygiene import holders, leading_titles, word_key
+from marsad.entities.hygiene import holder_heads, holders, leading_titles, word_key
 from marsad.models import Mention
 from marsad.text.clitics import proclitic_readings
 from marsad.text.normalize import normalize, normalize_text
@@ -23,12 +23,6 @@ from marsad.text.tokens import TOKEN
 
 #: Longest holder title, in words (ولي ولي العهد السعودي).
 MAX_HOLDER_WORDS = 4
-#: The entity id of a holder title that names no one on its page; store linking resolves it to the
-#: one person the store knows in that office, or drops it.
-OFFICE_PREFIX = "office:"
-#: Words that mark a past holder (خادم الحرمين الشريفين الملك الراحل فهد): his page names him by the
-#: office, but the store must not learn him as its holder today.
-PAST = frozenset(word_key(w) for w in ("الراحل", "السابق", "الأسبق", "المؤسس"))
 _COMMAS = frozenset("،,")
 
 
@@ -84,6 +78,11 @@ def offices(title: str | None) -> set[str]:
     return out
 
 
+def _heads_genitive(word: str) -> bool:
+    """Return whether a word (clitics read off) heads a holder title written after it as its genitive."""
+    return any(word_key(rest) in holder_heads() for _, rest in proclitic_readings(normalize_text(word), 2, 1))
+
+
 def _overlapping(taken: Sequence[Named], start: int, end: int, typ: str | None = None) -> Named | None:
     return next((m for m in taken if m.start < end and start < m.end and typ in (None, m.type)), None)
 
@@ -106,6 +105,9 @@ def scan(page_text: str, spans: Iterable[tuple[int, int]], taken: Sequence[Named
             if not n:
                 i += 1
                 continue
+            if i and not strip and _heads_genitive(words[i - 1]):
+                i += n  # مستشار خادم الحرمين، كأس خادم الحرمين: another person, or a thing
+                continue
             start = toks[i][1] + normalize(words[i]).to_original(strip, strip)[0]
             end = toks[i + n - 1][2]
             after = i + n + leading_titles(words[i + n :])
@@ -122,9 +124,8 @@ def scan(page_text: str, spans: Iterable[tuple[int, int]], taken: Sequence[Named
 
 def holder_mentions(page_text: str, articles: Sequence[tuple[list[tuple[int, int]], Sequence[Named]]],
                     entities: Mapping[str, Titled]) -> list[list[Mention]]:
-    """Return, for each article (its field spans and its linked mentions), a mention for each holder
-    title written alone: of the one person of the page who holds that office, or, when the page
-    names none, of the office itself (``OFFICE_PREFIX``) for store linking to resolve."""
+    """Return, for each article (its field spans and its linked mentions), a mention of the holder
+    for each holder title written alone, when one person of the page holds that office."""
     found = [scan(page_text, spans, taken) for spans, taken in articles]
     held: dict[str, set[str]] = {}
     for (_, taken), titles in zip(articles, found, strict=True):
@@ -138,15 +139,8 @@ def holder_mentions(page_text: str, articles: Sequence[tuple[list[tuple[int, int
         out.append([])
         for start, end, office, named in titles:
             ids = held.get(office, set())
-            text = page_text[start:end]
             if named is None and len(ids) == 1:
                 eid = next(iter(ids))
+                text = page_text[start:end]
                 out[-1].append(Mention(text, start, end, "PER", eid, entities[eid].name, text))
-            elif named is None and not ids:
-                out[-1].append(Mention(text, start, end, "PER", OFFICE_PREFIX + office, text, text))
     return out
-
-
-def is_past(title: str | None) -> bool:
-    """Return whether a mention's titles mark a past holder (الملك الراحل، الرئيس السابق)."""
-    return any(word_key(w) in PAST for w in (title or "").split())

@@ -104,6 +104,12 @@ def holders() -> dict[tuple[str, ...], Listed]:
     return _phrases("holders.tsv")
 
 
+@lru_cache(maxsize=1)
+def holder_heads() -> frozenset[str]:
+    """Return the keys of words that make a holder title after them another's genitive (and heads.tsv's)."""
+    return frozenset(k[0] for k in _phrases("holder_heads.tsv")) | frozenset(head_types())
+
+
 @lru_cache(maxsize=65536)  # asked for the first word of every mention: names repeat
 def _bare(word: str) -> tuple[str, ...]:
     """Return the word's key and its readings without a conjunction, a preposition or the لل of

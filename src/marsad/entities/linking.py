@@ -32,7 +32,6 @@ from collections import Counter
 
 from marsad.entities.canonical import NASAB, TYPE_PRIORITY
 from marsad.entities.gazetteer import gazetteer_types
-from marsad.entities.holders import OFFICE_PREFIX, is_past, offices
 from marsad.models import ENTITY_TYPES, Mention, Page
 from marsad.ports import EntityDictionary
 from marsad.text.clitics import MIN_STEM_LETTERS
@@ -163,8 +162,6 @@ def link_mentions(dictionary: EntityDictionary, mentions: list[Mention]) -> None
     new: dict[str, tuple[str, str]] = {}
     aliases: set[tuple[str, str, str, str]] = set()
     for local_id, group in groups.items():
-        if local_id.startswith(OFFICE_PREFIX):
-            continue  # a holder title that named no one on its page: resolved below
         typ, name = group[0].type, group[0].name
         titled = any(m.title for m in group)
         stored = lookup(dictionary, local_id, typ, name, titled)
@@ -176,19 +173,9 @@ def link_mentions(dictionary: EntityDictionary, mentions: list[Mention]) -> None
         # A holder title written alone (its text is its title) names him here, not by its words elsewhere.
         forms = {name, *(m.text for m in group if m.text != m.title)}
         aliases.update((key, typ, kind, stored) for form in forms for key, kind in alias_keys(form, typ))
-        if typ == "PER" and not any(is_past(m.title) for m in group):
-            # The offices he is named with (خادم الحرمين الشريفين الملك سلمان): the store's holder.
-            aliases.update((office, "PER", "office", stored) for m in group for office in offices(m.title))
         mapping[local_id] = stored
     dictionary.add_entities(new)
     dictionary.add_aliases(aliases)
-    for local_id in groups:
-        if local_id.startswith(OFFICE_PREFIX):
-            # خادم الحرمين alone on a page that names no king: the one person the store knows as
-            # king; none, or two (the office changed hands), and it names nobody.
-            ids = _single(dictionary.alias_entities(local_id[len(OFFICE_PREFIX) :], "PER", "office"))
-            if ids:
-                mapping[local_id] = ids.pop()
     _vote_types(dictionary, groups, mapping)
     names = dictionary.entity_names(sorted(set(mapping.values())))
     mentions[:] = [m for m in mentions if m.id in mapping]
