@@ -16,6 +16,7 @@ import pytest
 
 from marsad.entities.canonical import annotate
 from marsad.entities.holders import offices
+from marsad.entities.quotes import extract_quotes
 from marsad.models import Article, Field, Span
 from marsad.pipeline import ingest_paths
 from marsad.settings import load_settings
@@ -28,6 +29,9 @@ KUWAIT = "http://www.al-jazirah.com/2015/20150802/fe7.htm"
 UNNAMED = "http://sabq.org/66Cgde"
 #: A prince who is the King's adviser; the King's ambassador (الرئيس المالديفي يستقبل الأمير منصور بن متعب).
 ADVISER = "http://www.alyaum.com/article/4080484"
+#: شاهد.. لقاء محمد بن سلمان بالرئيس بوتين …: "ولي ولي العهد وزير الدفاع الأمير محمد بن سلمان", then
+#: "بدوره قال ولي ولي العهد إن …".
+PUTIN = "http://www.3alyoum.com/news/pol/a/"
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +40,7 @@ def stored(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, list[
     tmp = tmp_path_factory.mktemp("holders")
     with SQLiteStore(tmp / "store.db") as store:
         report = ingest_paths([str(DATA)], store, load_settings().replace(dedup_on_ingest=False))
-        assert report.articles == 6
+        assert report.articles == 7
         out: dict[str, list[dict[str, Any]]] = {}
         for r in store.rows("SELECT a.url, a.title AS headline, m.text, m.title, m.start, e.id, e.name FROM mentions m"
                             " JOIN entities e ON e.id = m.entity_id JOIN articles a ON a.id = m.article_id"
@@ -120,6 +124,22 @@ def test_adviser_and_ambassador_of_the_king_are_not_the_king(stored: dict[str, l
     assert king != mansour
     assert not [m for m in ms if m["text"] == m["title"]]
     assert {m["id"] for m in ms if m["text"].startswith("سلمان")} == {king}
+
+
+def test_a_holder_quoted_by_his_title_is_the_speaker() -> None:
+    """قال ولي ولي العهد إن …: the statement is his, named earlier past an office (وزير الدفاع الأمير …)."""
+    record = next(r for r in json.loads(DATA.read_text(encoding="utf-8")) if r["url"].startswith(PUTIN))
+    head, body = record["title"], record["content"]
+    page = head + "\n" + body
+    art = Article(title=Field(head, Span(0, len(head))), paragraphs=[Field(body, Span(len(head) + 1, len(page)))])
+    annotate(page, [art])
+    deputy = next(m.id for m in art.entities if m.text == "محمد بن سلمان")
+    quotes = [q for q in extract_quotes(page, art.entities) if q.speaker == "ولي ولي العهد"]
+    assert len(quotes) == 1 and quotes[0].entity == deputy
+    assert quotes[0].content.startswith("بلاده")
+    # العاهل السعودي (its nisba inside the title) is the King the page names.
+    king = next(m.id for m in art.entities if m.text.startswith("سلمان بن عبد"))
+    assert [m.id for m in art.entities if m.text == "العاهل السعودي"] == [king]
 
 
 @pytest.mark.parametrize(("title", "want"), [

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Protocol
 
-from marsad.entities.hygiene import holder_heads, holders, leading_titles, word_key
+from marsad.entities.hygiene import holder_heads, holders, title_chain, word_key
 from marsad.models import Mention
 from marsad.text.clitics import proclitic_readings
 from marsad.text.normalize import normalize, normalize_text
@@ -110,7 +110,7 @@ def scan(page_text: str, spans: Iterable[tuple[int, int]], taken: Sequence[Named
                 continue
             start = toks[i][1] + normalize(words[i]).to_original(strip, strip)[0]
             end = toks[i + n - 1][2]
-            after = i + n + leading_titles(words[i + n :])
+            after = title_chain(words, i + n)
             named = _overlapping(taken, start, end, "PER")  # not the nisba of العاهل السعودي
             if named is None and after < len(toks):
                 named = _overlapping(taken, toks[after][1], toks[after][2])

@@ -168,6 +168,18 @@ def leading_titles(words: list[str], place: bool = False) -> int:
     return i
 
 
+def title_chain(words: list[str], i: int) -> int:
+    """Return the index after the titles written from ``i`` on, where an office (وزير، رئيس) takes the
+    one word with the article that it heads (ولي ولي العهد وزير الدفاع الأمير محمد بن سلمان)."""
+    while i < len(words) and (n := _title_at(words, i, False, False)):
+        entry = titles()[tuple(word_key(w) for w in words[i : i + n])]
+        i += n
+        if entry.kind == "office" and i < len(words) and word_key(words[i]).startswith(ARTICLE) \
+                and not _title_at(words, i, False, False):
+            i += 1
+    return i
+
+
 def trailing_title(words: list[str]) -> int:
     """Return how many trailing words are a title written after the name (محمد بن سلمان ولي ولي العهد).
 
