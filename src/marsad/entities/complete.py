@@ -23,8 +23,8 @@ from marsad.text.tokens import TOKEN
 #: How far past a short span the rest of a name is looked for, in characters: a long name's other
 #: words (four words of ten letters with spaces) fit; a sentence further on never does.
 LOOKAHEAD_CHARS = 60
-#: آل ("the family of") as a folding key.
-FAMILY = word_key("آل")
+#: آل ("the family of"), as written: its folding key is also that of إل (the letter L: آر إل).
+FAMILY = "آل"
 
 
 class Span(Protocol):
@@ -73,7 +73,8 @@ def complete_spans(page_text: str, per_article: Sequence[list[S]]) -> list[list[
             words = tuple(m.key.split())
             if m.source != "ner" or not words or m.entity_id:
                 continue  # a dictionary identity belongs to the short form; the longer name is another
-            if words[-1] == FAMILY and len(words) > 1 and (after := _following_keys(page_text, m.end, 1)):
+            if m.type == "PER" and len(words) > 1 and m.text.split()[-1] == FAMILY \
+                    and (after := _following_keys(page_text, m.end, 1)):
                 # آل ("the family of") never ends a name: the tagger cut محمد بن نايف بن عبدالعزيز آل | سعود.
                 grown.append((m.end, after[0][1]))
                 m.end = after[0][1]
