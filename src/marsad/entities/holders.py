@@ -47,16 +47,20 @@ def _first_words() -> frozenset[str]:
     return frozenset(k[0] for k in holders())
 
 
+@lru_cache(maxsize=65536)  # asked for every word of every page: news vocabulary repeats
+def _openings(word: str) -> tuple[tuple[int, str], ...]:
+    """Return (proclitic letters, key) of the word's readings that may open a holder title."""
+    # The same short limits as the titles' readings: a title's first word may be short (ولي).
+    readings = ((strip, word_key(rest)) for strip, rest in proclitic_readings(normalize_text(word), 2, 1))
+    return tuple((strip, key) for strip, key in readings if key in _first_words())
+
+
 def holder_at(words: Sequence[str], i: int) -> tuple[int, int, str]:
     """Return (words, proclitic letters, office) of the longest holder title opening at word ``i``,
     whose first word may carry و، ف or a preposition (لخادم الحرمين), or (0, 0, "")."""
     table = holders()
     best = (0, 0, "")
-    # The same short limits as the titles' readings: a title's first word may be short (ولي).
-    for strip, rest in proclitic_readings(normalize_text(words[i]), 2, 1):
-        first = word_key(rest)
-        if first not in _first_words():
-            continue
+    for strip, first in _openings(words[i]):
         for n in range(min(MAX_HOLDER_WORDS, len(words) - i), best[0], -1):
             entry = table.get((first, *(word_key(w) for w in words[i + 1 : i + n])))
             if entry is not None:
