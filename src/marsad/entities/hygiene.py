@@ -23,8 +23,8 @@ from marsad.text.clitics import ARTICLE, FOR_THE, drop_article, proclitic_readin
 from marsad.text.fold import fold_key
 from marsad.text.normalize import normalize_text
 
-#: Longest title phrase, in words (صاحب السمو الملكي is 3; the longest listed is 3).
-MAX_TITLE_WORDS = 4
+#: Longest title phrase, in words (النائب الثاني لرئيس مجلس الوزراء is 5, the longest listed).
+MAX_TITLE_WORDS = 5
 #: Words looked at before a mention for a title it does not include (خادم الحرمين الشريفين الملك = 4).
 TITLE_LOOKBACK_WORDS = 6
 #: Longest formula after a name, in words (صلى الله عليه وسلم is 4).
